@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseProxyConfig } from './parse-config.ts';
+import { parseDuration } from './parse-duration.ts';
+
+const identity = 'identity: { certFile: a.crt, keyFile: a.key, trustBundleFile: ca.crt }\n';
+const listener = (extra = '') => `listeners:\n  - { name: web, port: 8443, upstream: "127.0.0.1:8080"${extra} }\n`;
+
+test('a minimal config gets every documented default', () => {
+  const r = parseProxyConfig(identity + listener());
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.deepEqual(r.config.admin, { address: '0.0.0.0', port: 15020 });
+  assert.deepEqual(r.config.listeners[0], { name: 'web', address: '0.0.0.0', port: 8443, tls: 'mutual', upstream: { host: '127.0.0.1', port: 8080 }, protocol: 'detect' });
+  assert.deepEqual(r.config.accessLog, { stdout: true });
+  assert.equal(r.config.log.level, 'info');
+  assert.deepEqual(r.config.timeouts, { tlsHandshake: 10_000, detect: 3_000, upstreamConnect: 5_000, idle: 3_600_000, drain: 25_000 });
+});
+
+test('an IPv6 upstream is accepted in brackets', () => {
+  const r = parseProxyConfig(identity + 'listeners:\n  - { name: web, port: 1, upstream: "[::1]:8080" }\n');
+  assert.ok(r.ok);
+  assert.deepEqual(r.config.listeners[0]?.upstream, { host: '::1', port: 8080 });
+});
+
+const rejected: Array<[string, string, RegExp]> = [
+  ['misspelt top-level key', identity + listener() + 'acessLog: {}\n', /^acessLog: unknown key \(did you mean "accessLog"\?\)$/],
+  ['misspelt nested key', identity + listener(', tsl: none'), /^listeners\[0\]\.tsl: unknown key \(did you mean "tls"\?\)$/],
+  ['unrelated unknown key lists the known ones', identity + listener(', colour: red'), /^listeners\[0\]\.colour: unknown key \(known keys: name, address, port, tls, upstream, protocol\)$/],
+  ['no listeners', identity, /^listeners: required key is missing$/],
+  ['empty listeners', identity + 'listeners: []\n', /^listeners: at least one listener is needed$/],
+  ['bad tls mode', identity + listener(', tls: yes'), /^listeners\[0\]\.tls: .*"server"\|"mutual"\|"none"/],
+  ['port out of range', identity + 'listeners:\n  - { name: web, port: 70000, upstream: "127.0.0.1:1" }\n', /^listeners\[0\]\.port: /],
+  ['upstream without port', identity + 'listeners:\n  - { name: web, port: 1, upstream: "127.0.0.1" }\n', /^listeners\[0\]\.upstream: "127\.0\.0\.1" is not host:port/],
+  ['upstream port 0', identity + 'listeners:\n  - { name: web, port: 1, upstream: "127.0.0.1:0" }\n', /is not host:port/],
+  ['bad duration', identity + listener() + 'timeouts: { detect: 3 seconds }\n', /^timeouts\.detect: "3 seconds" is not a duration/],
+  ['duplicate listener names', identity + 'listeners:\n  - { name: web, port: 1, upstream: "127.0.0.1:1" }\n  - { name: web, port: 2, upstream: "127.0.0.1:1" }\n', /^listeners\[1\]\.name: duplicate listener name "web"$/],
+  ['TLS without an identity', listener(), /^listeners\[0\]\.tls: tls: mutual needs an identity/],
+  ['mutual TLS without a trust bundle', 'identity: { certFile: a, keyFile: b }\n' + listener(), /^identity\.trustBundleFile: listener "web" uses tls: mutual/],
+  ['bad listener name', identity + 'listeners:\n  - { name: Web_1, port: 1, upstream: "127.0.0.1:1" }\n', /^listeners\[0\]\.name: a lowercase name/],
+  ['YAML syntax error', 'listeners: [\n', /^YAML syntax: /],
+  ['duplicate YAML key', identity + listener() + 'log: {}\nlog: {}\n', /^YAML syntax: .*[Uu]nique/],
+  ['not a mapping', '- a\n- b\n', /^\(top level\): the config must be a mapping/],
+];
+
+for (const [name, text, problem] of rejected) {
+  test(`rejected with a message naming the key: ${name}`, () => {
+    const r = parseProxyConfig(text);
+    assert.equal(r.ok, false);
+    if (r.ok) return;
+    assert.ok(r.problems.some((p) => problem.test(p)), `problems: ${JSON.stringify(r.problems)}`);
+  });
+}
+
+const durations: Array<[string | number, number | undefined]> = [
+  ['250ms', 250], ['3s', 3000], ['1.5s', 1500], ['2m', 120_000], ['1h', 3_600_000], [1500, 1500],
+  ['3', undefined], ['3 s', undefined], ['-1s', undefined], ['1d', undefined], ['', undefined], [-5, undefined], [Number.NaN, undefined],
+];
+for (const [input, want] of durations) {
+  test(`parseDuration(${JSON.stringify(input)}) = ${want}`, () => assert.equal(parseDuration(input), want));
+}

@@ -1,0 +1,89 @@
+// The proxy's configuration file: its schema and defaults (explicit-mode listeners, identity files,
+// admin server, access log, timeouts). Pure; docs/reference/config.md documents every key.
+import { z } from 'zod';
+import { parseDuration } from './parse-duration.ts';
+
+const duration = (fallback: string) =>
+  z
+    .union([z.string(), z.number()])
+    .default(fallback)
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. 500ms, 3s, 1m, 2h)` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const port = z.number().int().min(0).max(65535);
+const host = z.string().min(1);
+
+/** `host:port` with a numeric port, e.g. `127.0.0.1:8080` or `[::1]:8080`. */
+const hostPort = z.string().transform((value, ctx) => {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value);
+  const portNumber = match ? Number(match[3]) : NaN;
+  if (!match || portNumber < 1 || portNumber > 65535) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not host:port (e.g. 127.0.0.1:8080)` });
+    return z.NEVER;
+  }
+  return { host: (match[1] ?? match[2]) as string, port: portNumber };
+});
+
+export const TLS_MODES = ['server', 'mutual', 'none'] as const;
+export const PROTOCOLS = ['detect', 'http', 'tcp'] as const;
+
+const listener = z.strictObject({
+  name: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a lowercase name of letters, digits and dashes'),
+  address: host.default('0.0.0.0'),
+  port,
+  tls: z.enum(TLS_MODES).default('mutual'),
+  upstream: hostPort,
+  protocol: z.enum(PROTOCOLS).default('detect'),
+});
+
+const identity = z.strictObject({
+  certFile: z.string().min(1),
+  keyFile: z.string().min(1),
+  trustBundleFile: z.string().min(1).optional(),
+});
+
+export const proxyConfigSchema = z
+  .strictObject({
+    admin: z
+      .strictObject({ address: host.default('0.0.0.0'), port: port.default(15020) })
+      .default({ address: '0.0.0.0', port: 15020 }),
+    identity: identity.optional(),
+    listeners: z.array(listener).min(1, 'at least one listener is needed'),
+    accessLog: z
+      .strictObject({ stdout: z.boolean().default(true), file: z.string().min(1).optional() })
+      .default({ stdout: true }),
+    log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).default({ level: 'info' }),
+    timeouts: z
+      .strictObject({
+        tlsHandshake: duration('10s'),
+        detect: duration('3s'),
+        upstreamConnect: duration('5s'),
+        idle: duration('1h'),
+        drain: duration('25s'),
+      })
+      .default({ tlsHandshake: 10_000, detect: 3_000, upstreamConnect: 5_000, idle: 3_600_000, drain: 25_000 }),
+  })
+  .superRefine((config, ctx) => {
+    const names = new Set<string>();
+    config.listeners.forEach((l, i) => {
+      if (names.has(l.name)) ctx.addIssue({ code: 'custom', path: ['listeners', i, 'name'], message: `duplicate listener name "${l.name}"` });
+      names.add(l.name);
+      if (l.tls !== 'none' && !config.identity) {
+        ctx.addIssue({ code: 'custom', path: ['listeners', i, 'tls'], message: `tls: ${l.tls} needs an identity (identity.certFile and identity.keyFile)` });
+      }
+      if (l.tls === 'mutual' && config.identity && !config.identity.trustBundleFile) {
+        ctx.addIssue({ code: 'custom', path: ['identity', 'trustBundleFile'], message: `listener "${l.name}" uses tls: mutual, which needs identity.trustBundleFile to verify client certificates` });
+      }
+    });
+  });
+
+export type ProxyConfig = z.output<typeof proxyConfigSchema>;
+export type ListenerConfig = ProxyConfig['listeners'][number];
+export type TlsMode = (typeof TLS_MODES)[number];
+export type ListenerProtocol = (typeof PROTOCOLS)[number];
