@@ -1,2 +1,7 @@
-// Helpers for tests and e2e only: temp dirs, processes started and cleaned up, polling with deadlines.
+// Helpers for tests and e2e only: temp dirs, processes started and cleaned up, polling with
+// deadlines, certificate fixtures. Never imported by production code (lint enforces it).
 export { withTempDir } from './temp-dir.ts';
+export { freePort, run, start, waitFor } from './process.ts';
+export type { RunResult, Started } from './process.ts';
+export { writeCertFixture } from './cert-fixture.ts';
+export type { CertFixture } from './cert-fixture.ts';

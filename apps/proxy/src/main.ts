@@ -1,0 +1,74 @@
+// outrigger-proxy: parse arguments, load and validate the config, start the runtime, handle signals.
+// Exit status: 0 after a clean drain, 1 for bad config / identity / ports, 2 for bad arguments.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadProxyConfig } from '@outrigger/config';
+import { createLogger } from '@outrigger/telemetry';
+import { IdentityError } from './identity.ts';
+import { ListenError, startProxy } from './runtime.ts';
+
+const USAGE = `usage: outrigger-proxy --config FILE [--check]
+
+  --config FILE   the proxy config (YAML); see docs/reference/config.md
+  --check         validate the config and the identity files, then exit
+`;
+
+async function main(argv: string[]): Promise<number> {
+  let values: { config?: string; check?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+  } catch (err) {
+    process.stderr.write(`outrigger-proxy: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const file = values.config ?? process.env.OUTRIGGER_CONFIG;
+  if (!file) {
+    process.stderr.write(`outrigger-proxy: --config is required (or set OUTRIGGER_CONFIG)\n${USAGE}`);
+    return 2;
+  }
+  const started = performance.now();
+  try {
+    const config = loadProxyConfig(file);
+    const logger = createLogger({ name: 'proxy', level: config.log.level });
+    if (values.check) {
+      const { loadIdentityFiles } = await import('./identity.ts');
+      if (config.identity) loadIdentityFiles(config.identity);
+      process.stdout.write(`${file}: ok\n`);
+      return 0;
+    }
+    const proxy = await startProxy(config, logger);
+    logger.info(
+      {
+        listeners: proxy.listeners.map((l) => ({ name: l.name, address: l.address, port: l.port })),
+        admin: { address: config.admin.address, port: proxy.admin.port },
+        identity: proxy.identity?.certificate.spiffeId ?? null,
+        startup_ms: Math.round(performance.now() - started),
+      },
+      'ready',
+    );
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        logger.info({ signal, drain_ms: config.timeouts.drain }, 'draining');
+        void proxy.drain(config.timeouts.drain).then(({ remaining }) => {
+          logger.info({ remaining }, 'stopped');
+          logger.flush();
+          resolve();
+        });
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof IdentityError || err instanceof ListenError) {
+      process.stderr.write(`outrigger-proxy: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

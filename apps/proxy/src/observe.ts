@@ -1,0 +1,131 @@
+// The one place that writes metrics and access-log lines, from the records the stages filled in:
+// when a request ends, and when a connection closes. Stages never touch the registry or the log.
+import { ERROR_KINDS, type AccessLog, type AccessLogRecord, type Metrics } from '@outrigger/telemetry';
+import type { ConnectionRecord, RequestRecord } from './record.ts';
+
+export interface Observer {
+  /** The connection's TLS and protocol are known (after detection): count it as open. */
+  connectionRouted(record: ConnectionRecord): void;
+  connectionClosed(record: ConnectionRecord): void;
+  requestEnded(request: RequestRecord): void;
+}
+
+export interface ObserverDeps {
+  metrics: Metrics;
+  accessLog: AccessLog;
+  /** Monotonic milliseconds (performance.now), the clock records are stamped with. */
+  now: () => number;
+  wallNow: () => number;
+}
+
+export function createObserver({ metrics, accessLog, now, wallNow }: ObserverDeps): Observer {
+  const isoAt = (monotonic: number) => new Date(wallNow() - (now() - monotonic)).toISOString();
+  const connectionLabels = (r: ConnectionRecord) => ({ direction: r.direction, tls: r.tls, protocol: r.protocol });
+
+  function connectionRouted(record: ConnectionRecord): void {
+    if (record.opened) return;
+    record.opened = true;
+    metrics.tcpOpened.inc(connectionLabels(record));
+    metrics.tcpOpen.inc(connectionLabels(record));
+  }
+
+  return {
+    connectionRouted,
+    connectionClosed(record) {
+      connectionRouted(record);
+      const labels = connectionLabels(record);
+      metrics.tcpClosed.inc(labels);
+      metrics.tcpOpen.dec(labels);
+      metrics.tcpReceivedBytes.inc({ direction: record.direction, tls: record.tls }, record.bytesReceived);
+      metrics.tcpSentBytes.inc({ direction: record.direction, tls: record.tls }, record.bytesSent);
+      if (record.tlsFailure) metrics.tlsHandshakeErrors.inc({ direction: record.direction, reason: record.tlsFailure });
+      if (record.detectTimedOut) metrics.detectTimeouts.inc({ direction: record.direction, port: String(record.port) });
+      if (record.error && record.requests === 0) metrics.proxyErrors.inc({ direction: record.direction, error: record.error });
+      // HTTP connections are logged per request; everything else gets one line per connection.
+      if (record.requests > 0) return;
+      accessLog.write(connectionLine(record, isoAt(record.startedAt), now() - record.startedAt));
+    },
+    requestEnded(request) {
+      const connection = request.connection;
+      connection.bytesReceived += request.bytesReceived;
+      connection.bytesSent += request.bytesSent;
+      const failed = request.responseCode >= 500 || (request.error !== null && request.error !== 'downstream_aborted');
+      const classification = failed ? 'failure' : 'success';
+      const inbound = connection.direction === 'inbound';
+      metrics.requests.inc({
+        direction: connection.direction,
+        status_code: String(request.responseCode),
+        classification,
+        tls: connection.tls,
+        peer_identity: inbound ? (connection.peerIdentity ?? '') : '',
+        authority: inbound ? '' : request.authority,
+      });
+      const durationMs = now() - request.startedAt;
+      metrics.requestDuration.observe({ direction: connection.direction, classification, tls: connection.tls }, durationMs / 1000);
+      if (request.error) metrics.proxyErrors.inc({ direction: connection.direction, error: request.error });
+      accessLog.write(requestLine(request, isoAt(request.startedAt), durationMs));
+    },
+  };
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+function requestLine(r: RequestRecord, time: string, durationMs: number): AccessLogRecord {
+  const c = r.connection;
+  return {
+    time,
+    direction: c.direction,
+    protocol: r.protocol,
+    method: r.method,
+    path: r.path,
+    authority: r.authority,
+    response_code: r.responseCode,
+    response_flags: r.responseFlags.length ? r.responseFlags.join(',') : '-',
+    error: r.error,
+    bytes_received: r.bytesReceived,
+    bytes_sent: r.bytesSent,
+    duration_ms: round(durationMs),
+    upstream_service_time_ms: r.upstreamStartedAt !== null && r.upstreamHeadersAt !== null ? round(r.upstreamHeadersAt - r.upstreamStartedAt) : null,
+    upstream_host: c.upstreamHost || null,
+    downstream_remote_address: c.downstreamRemote,
+    downstream_local_address: c.downstreamLocal,
+    peer_identity: c.peerIdentity,
+    tls: c.tls,
+    request_id: r.requestId,
+    user_agent: r.userAgent,
+    x_forwarded_for: r.xForwardedFor,
+  };
+}
+
+function connectionLine(c: ConnectionRecord, time: string, durationMs: number): AccessLogRecord {
+  return {
+    time,
+    direction: c.direction,
+    protocol: c.protocol,
+    method: null,
+    path: null,
+    authority: null,
+    response_code: 0,
+    response_flags: connectionFlags(c),
+    error: c.error,
+    bytes_received: c.bytesReceived,
+    bytes_sent: c.bytesSent,
+    duration_ms: round(durationMs),
+    upstream_service_time_ms: null,
+    upstream_host: c.upstreamHost || null,
+    downstream_remote_address: c.downstreamRemote,
+    downstream_local_address: c.downstreamLocal,
+    peer_identity: c.peerIdentity,
+    tls: c.tls,
+    request_id: null,
+    user_agent: null,
+    x_forwarded_for: null,
+  };
+}
+
+function connectionFlags(c: ConnectionRecord): string {
+  const flags = [...c.responseFlags];
+  if (c.error && ERROR_KINDS[c.error].flag !== '-') flags.push(ERROR_KINDS[c.error].flag);
+  if (c.detectTimedOut) flags.push(ERROR_KINDS.detect_timeout.flag);
+  return flags.length ? [...new Set(flags)].join(',') : '-';
+}

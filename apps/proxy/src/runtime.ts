@@ -1,0 +1,87 @@
+// Composition root of the proxy: identity, telemetry, listeners and the admin server, wired from
+// a validated config; and the drain that SIGTERM starts.
+import type { ProxyConfig } from '@outrigger/config';
+import { createAccessLog, createMetrics, createProcessRegistry, type Metrics } from '@outrigger/telemetry';
+import type { Logger } from 'pino';
+import { startAdminServer, type RunningAdmin } from './admin-server.ts';
+import { loadIdentityFiles, type LoadedIdentity } from './identity.ts';
+import { startListener, type RunningListener } from './listener.ts';
+import { createObserver } from './observe.ts';
+
+export interface RunningProxy {
+  listeners: RunningListener[];
+  admin: RunningAdmin;
+  identity: LoadedIdentity | null;
+  metrics: Metrics;
+  /** Fail readiness, stop accepting, wait for open connections up to the deadline, then close. */
+  drain(deadlineMs: number): Promise<{ remaining: number }>;
+}
+
+export class ListenError extends Error {
+  constructor(what: string, address: string, port: number, cause: NodeJS.ErrnoException) {
+    super(`${what}: cannot listen on ${address}:${port} (${cause.code ?? cause.message})`, { cause });
+    this.name = 'ListenError';
+  }
+}
+
+export async function startProxy(config: ProxyConfig, logger: Logger): Promise<RunningProxy> {
+  const now = () => performance.now();
+  const metrics = createMetrics();
+  const processRegistry = createProcessRegistry();
+  const accessLog = createAccessLog({ stdout: config.accessLog.stdout, file: config.accessLog.file });
+  await accessLog.ready;
+  const identity = config.identity ? loadIdentityFiles(config.identity) : null;
+  if (identity) metrics.certExpiration.set(Math.floor(identity.certificate.notAfter.getTime() / 1000));
+  const observer = createObserver({ metrics, accessLog, now, wallNow: Date.now });
+  let draining = false;
+
+  const listeners: RunningListener[] = [];
+  for (const listenerConfig of config.listeners) {
+    try {
+      listeners.push(
+        await startListener({
+          config: listenerConfig,
+          timeouts: config.timeouts,
+          tlsOptions: identity?.contextOptions ?? null,
+          observer,
+          now,
+        }),
+      );
+    } catch (err) {
+      for (const started of listeners) await started.stopAccepting();
+      throw new ListenError(`listener ${listenerConfig.name}`, listenerConfig.address, listenerConfig.port, err as NodeJS.ErrnoException);
+    }
+  }
+  let admin: RunningAdmin;
+  try {
+    admin = await startAdminServer({
+      address: config.admin.address,
+      port: config.admin.port,
+      registries: [metrics.registry, processRegistry],
+      isReady: () => !draining,
+    });
+  } catch (err) {
+    for (const started of listeners) await started.stopAccepting();
+    throw new ListenError('admin server', config.admin.address, config.admin.port, err as NodeJS.ErrnoException);
+  }
+
+  return {
+    listeners,
+    admin,
+    identity,
+    metrics,
+    async drain(deadlineMs) {
+      draining = true;
+      const deadline = Date.now() + deadlineMs;
+      await Promise.all(listeners.map((l) => l.stopAccepting().catch(() => undefined)));
+      const open = () => listeners.reduce((sum, l) => sum + l.connections(), 0);
+      while (open() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const remaining = open();
+      if (remaining > 0) logger.warn({ remaining }, 'drain deadline reached; closing the connections still open');
+      for (const l of listeners) l.destroyAll();
+      await accessLog.close();
+      await admin.close();
+      return { remaining };
+    },
+  };
+}

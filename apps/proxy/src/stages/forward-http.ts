@@ -1,0 +1,165 @@
+// HTTP/1.x to the upstream through http-proxy-3, over a keep-alive pool: one RequestRecord per
+// request (timings, sizes, status, error kind), x-request-id when missing, x-forwarded-*, proxy
+// errors answered as 502/503/504 with `x-outrigger-error`, WebSocket upgrades passed through.
+import { Agent, Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { createProxyServer } from 'http-proxy-3';
+import { classifyError, ERROR_KINDS, type ErrorKind } from '@outrigger/telemetry';
+import type { ConnectionRecord, RequestRecord } from '../record.ts';
+
+export interface HttpUpstream {
+  host: string;
+  port: number;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  now: () => number;
+  onRequestEnd: (request: RequestRecord) => void;
+}
+
+export interface HttpForwarder {
+  /** Serve HTTP/1 on a connection whose first bytes were already peeked and put back. */
+  serve(socket: Duplex, record: ConnectionRecord): void;
+  close(): void;
+}
+
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection'];
+
+/** The fixed hop-by-hop headers plus those a Connection header names. */
+function hopByHop(connection: string | string[] | undefined): string[] {
+  const listed = (Array.isArray(connection) ? connection.join(',') : (connection ?? ''))
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter((t) => t && t !== 'close' && t !== 'keep-alive' && t !== 'upgrade');
+  return [...HOP_BY_HOP, ...listed];
+}
+
+export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
+  const hostForUrl = upstream.host.includes(':') ? `[${upstream.host}]` : upstream.host;
+  const upstreamHost = `${hostForUrl}:${upstream.port}`;
+  // Reused connections to the app; the app's own keep-alive timeout (node: 5 s) closes idle ones,
+  // and node's agent honours its `Keep-Alive: timeout` hint so a closing socket is not reused.
+  const agent = new Agent({ keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo' });
+  const proxy = createProxyServer({ target: `http://${upstreamHost}`, agent, xfwd: true, ws: true, connectTimeout: upstream.connectTimeoutMs });
+  const records = new WeakMap<object, ConnectionRecord>();
+  const requests = new WeakMap<IncomingMessage, RequestRecord>();
+  const server = new Server({ keepAliveTimeout: 65_000, requestTimeout: 0 });
+
+  proxy.on('proxyReq', (proxyReq, req) => {
+    const request = requests.get(req);
+    if (request) request.upstreamStartedAt = upstream.now();
+    // Hop-by-hop headers (RFC 9110 7.6.1) describe the client's hop: its `Connection: close`
+    // forwarded upstream would defeat the pool. Upgrades keep theirs (http-proxy handles them).
+    if (req.headers.upgrade) return;
+    for (const header of hopByHop(req.headers.connection)) proxyReq.removeHeader(header);
+  });
+  proxy.on('proxyRes', (proxyRes, req) => {
+    // Likewise the app's `Connection`/`Keep-Alive` describe its hop to us; node's server decides
+    // the client's (honouring the client's own `Connection: close`).
+    if (proxyRes.statusCode !== 101) for (const header of hopByHop(proxyRes.headers.connection)) delete proxyRes.headers[header];
+    const request = requests.get(req);
+    if (!request) return;
+    request.upstreamHeadersAt = upstream.now();
+    proxyRes.on('data', (chunk: Buffer) => (request.bytesSent += chunk.length));
+  });
+  // The client went away while the upstream request was in flight; res 'close' records it.
+  proxy.on('econnreset', () => {});
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const connection = records.get(req.socket);
+    if (!connection) {
+      res.destroy();
+      return;
+    }
+    connection.requests++;
+    const request = newRequest(connection, req, upstream.now());
+    requests.set(req, request);
+    if (!req.headers['x-request-id']) req.headers['x-request-id'] = request.requestId;
+    res.once('close', () => {
+      request.responseCode = res.statusCode;
+      if (!res.writableFinished) {
+        request.error ??= 'downstream_aborted';
+        addFlag(request, ERROR_KINDS.downstream_aborted.flag);
+        request.responseCode = res.headersSent ? res.statusCode : 0;
+      }
+      upstream.onRequestEnd(request);
+    });
+    proxy.web(req, res, {}, (err) => answerError(res, request, err));
+    if (req.readableFlowing) req.on('data', (chunk: Buffer) => (request.bytesReceived += chunk.length));
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const connection = records.get(socket);
+    if (connection) connection.protocol = 'websocket';
+    socket.on('error', () => {});
+    proxy.ws(req, socket, head, {}, (err) => {
+      if (connection) connection.error ??= classifyError(err, 'upstream');
+      socket.destroy();
+    });
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    const connection = records.get(socket);
+    if (connection) connection.error ??= err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'bad_request';
+    if (socket.writable && err.code !== 'ECONNRESET') socket.end(err.code === 'HPE_HEADER_OVERFLOW' ? 'HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\n\r\n' : 'HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  function answerError(res: ServerResponse, request: RequestRecord, err: Error): void {
+    const kind: ErrorKind = request.connection.error === 'downstream_aborted' ? 'downstream_aborted' : classifyError(err, 'upstream');
+    request.error = kind;
+    addFlag(request, ERROR_KINDS[kind].flag);
+    const status = ERROR_KINDS[kind].httpStatus;
+    if (res.headersSent || !status) {
+      res.destroy();
+      return;
+    }
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-outrigger-error': kind });
+    res.end(`outrigger: ${kind}: ${ERROR_KINDS[kind].description}\n`);
+  }
+
+  return {
+    serve(socket, record) {
+      record.protocol = 'http/1.1';
+      record.upstreamHost = upstreamHost;
+      records.set(socket, record);
+      // node's HTTP server reads a fresh socket's handle directly, bypassing the stream buffer
+      // where detection put the peeked bytes back; marking the handle consumed keeps it on the
+      // stream path, so those bytes are parsed first. Without peeked bytes the fast path stays.
+      const handle = (socket as Duplex & { _handle?: { _consumed?: boolean } })._handle;
+      const peeked = socket.readableLength > 0;
+      if (peeked && handle) handle._consumed = true;
+      server.emit('connection', socket);
+      socket.resume();
+    },
+    close() {
+      server.closeAllConnections();
+      agent.destroy();
+      proxy.close();
+    },
+  };
+}
+
+function newRequest(connection: ConnectionRecord, req: IncomingMessage, now: number): RequestRecord {
+  const forwardedFor = req.headers['x-forwarded-for'];
+  return {
+    connection,
+    startedAt: now,
+    method: req.method ?? '',
+    path: req.url ?? '',
+    authority: req.headers.host ?? '',
+    protocol: `HTTP/${req.httpVersion}`,
+    requestId: (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
+    userAgent: req.headers['user-agent'] ?? null,
+    xForwardedFor: Array.isArray(forwardedFor) ? forwardedFor.join(', ') : (forwardedFor ?? null),
+    responseCode: 0,
+    bytesReceived: 0,
+    bytesSent: 0,
+    upstreamStartedAt: null,
+    upstreamHeadersAt: null,
+    error: null,
+    responseFlags: [],
+  };
+}
+
+function addFlag(request: RequestRecord, flag: string): void {
+  if (flag !== '-' && !request.responseFlags.includes(flag)) request.responseFlags.push(flag);
+}

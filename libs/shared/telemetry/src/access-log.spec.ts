@@ -1,0 +1,144 @@
+// The access log against real destinations: a file in a temp dir, stdout of a child process, and
+// a file that cannot be opened.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { withTempDir } from '@outrigger/testing';
+import { createAccessLog } from './access-log.ts';
+import { ACCESS_LOG_FIELDS, formatAccessLogLine } from './access-log-record.ts';
+import { OutriggerError } from './error-kinds.ts';
+import { HTTP_RECORD, TCP_RECORD } from './testdata/records.ts';
+
+const accessLogUrl = new URL('./access-log.ts', import.meta.url).href;
+const recordsUrl = new URL('./testdata/records.ts', import.meta.url).href;
+
+/** Runs an ES module script in a fresh Node process (type stripping on, as in production). */
+function runChild(script: string) {
+  return spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+}
+
+test('1000 records reach the file, one parseable line each, fields in order', async () => {
+  await withTempDir(async (dir) => {
+    const file = join(dir, 'logs', 'nested', 'access.log'); // parent directories do not exist yet
+    const log = createAccessLog({ file });
+    for (let i = 0; i < 1000; i++) log.write({ ...(i % 2 ? TCP_RECORD : HTTP_RECORD), request_id: `req-${i}` });
+    await log.ready;
+    await log.flush();
+    const lines = readFileSync(file, 'utf8').split('\n');
+    assert.equal(lines.pop(), '', 'the file ends with a newline');
+    assert.equal(lines.length, 1000);
+    lines.forEach((line, i) => {
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(parsed), [...ACCESS_LOG_FIELDS]);
+      assert.equal(parsed.request_id, `req-${i}`);
+    });
+    assert.equal(log.droppedLines, 0);
+    await log.close();
+  });
+});
+
+test('the file is appended to, and writes after close are ignored', async () => {
+  await withTempDir(async (dir) => {
+    const file = join(dir, 'access.log');
+    writeFileSync(file, 'earlier\n');
+    const log = createAccessLog({ file });
+    await log.ready;
+    await log.flush(); // nothing pending: resolves at once
+    log.write(HTTP_RECORD);
+    await log.close();
+    log.write(TCP_RECORD);
+    await log.flush();
+    await log.close();
+    assert.equal(readFileSync(file, 'utf8'), 'earlier\n' + formatAccessLogLine(HTTP_RECORD));
+  });
+});
+
+test('a file that cannot be opened rejects ready with an error naming the path', async () => {
+  await withTempDir(async (dir) => {
+    const notADir = join(dir, 'plain-file');
+    writeFileSync(notADir, '');
+    const file = join(notADir, 'access.log'); // ENOTDIR even for root
+    const errors: OutriggerError[] = [];
+    const log = createAccessLog({ file, onError: (e) => errors.push(e) });
+    log.write(HTTP_RECORD); // before the failure is known: buffered, must not throw
+    const flushed = log.flush(); // waits on a destination that then fails: must still settle
+    await assert.rejects(log.ready, (err: unknown) =>
+      err instanceof OutriggerError && err.kind === 'log_destination_unavailable' && err.message.includes(file));
+    assert.equal(errors.length, 1);
+    await flushed;
+    log.write(HTTP_RECORD);
+    await log.flush();
+    await log.close();
+  });
+});
+
+test('a process whose access log failed to open still exits cleanly', async () => {
+  await withTempDir(async (dir) => {
+    const notADir = join(dir, 'plain-file');
+    writeFileSync(notADir, '');
+    const script = `
+      import { createAccessLog } from ${JSON.stringify(accessLogUrl)};
+      import { HTTP_RECORD } from ${JSON.stringify(recordsUrl)};
+      // Nobody awaits ready: the failure must reach onError without an unhandled rejection.
+      const log = createAccessLog({ file: ${JSON.stringify(join(notADir, 'access.log'))}, onError: (e) => console.log(e.kind) });
+      log.write(HTTP_RECORD);`;
+    const r = runChild(script);
+    assert.equal(r.stderr, '');
+    assert.equal(r.stdout, 'log_destination_unavailable\n');
+    assert.equal(r.status, 0);
+  });
+});
+
+test('past the buffer limit lines are dropped and counted, never queued without bound', async () => {
+  await withTempDir(async (dir) => {
+    const file = join(dir, 'access.log');
+    const line = formatAccessLogLine(HTTP_RECORD);
+    const log = createAccessLog({ file, maxBufferedBytes: line.length * 10 });
+    for (let i = 0; i < 100; i++) log.write(HTTP_RECORD); // all before the file is open
+    await log.ready;
+    await log.flush();
+    const written = readFileSync(file, 'utf8').split('\n').length - 1;
+    assert.equal(written, 10);
+    assert.equal(log.droppedLines, 90);
+    await log.close();
+  });
+});
+
+test('stdout: lines arrive on the process stdout, complete when the process closes the log', () => {
+  const script = `
+    import { createAccessLog } from ${JSON.stringify(accessLogUrl)};
+    import { HTTP_RECORD, TCP_RECORD } from ${JSON.stringify(recordsUrl)};
+    const log = createAccessLog({ stdout: true });
+    for (let i = 0; i < 200; i++) log.write({ ...(i % 2 ? TCP_RECORD : HTTP_RECORD), request_id: 'r' + i });
+    await log.ready;
+    await log.close();`;
+  const r = runChild(script);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.equal(lines.length, 200);
+  assert.deepEqual(lines.map((l) => (JSON.parse(l) as { request_id: string }).request_id), Array.from({ length: 200 }, (_, i) => `r${i}`));
+});
+
+test('stdout and a file together get the same lines; no destination is a silent no-op', async () => {
+  await withTempDir(async (dir) => {
+    const file = join(dir, 'access.log');
+    const script = `
+      import { createAccessLog } from ${JSON.stringify(accessLogUrl)};
+      import { HTTP_RECORD } from ${JSON.stringify(recordsUrl)};
+      const log = createAccessLog({ stdout: true, file: ${JSON.stringify(file)} });
+      log.write(HTTP_RECORD);
+      await log.ready;
+      await log.flush();`; // no close: pino flushes async destinations when the process exits
+    const r = runChild(script);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, formatAccessLogLine(HTTP_RECORD));
+    assert.equal(readFileSync(file, 'utf8'), formatAccessLogLine(HTTP_RECORD));
+  });
+  const none = createAccessLog({});
+  none.write(HTTP_RECORD);
+  await none.ready;
+  await none.flush();
+  await none.close();
+});

@@ -1,0 +1,164 @@
+// Writes access-log lines to stdout and/or a file off the hot path: write() formats one line and
+// hands it to a pino SonicBoom per destination, which buffers in memory and writes asynchronously.
+// A destination that cannot be opened rejects `ready`, so the proxy can refuse to start.
+import pino from 'pino';
+import { formatAccessLogLine, type AccessLogRecord } from './access-log-record.ts';
+import { OutriggerError } from './error-kinds.ts';
+
+/**
+ * A stuck disk or a stalled stdout reader must not grow the heap without bound: past this many
+ * buffered bytes per destination, lines are dropped and counted in `droppedLines`.
+ */
+export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+export interface AccessLogOptions {
+  stdout?: boolean;
+  /** Created with its parent directories if missing; appended to if present. */
+  file?: string;
+  /** Every destination failure: at start (which also rejects `ready`) or later (disk full, reader gone). */
+  onError?: (err: OutriggerError) => void;
+  /** Per destination; default MAX_BUFFERED_BYTES. */
+  maxBufferedBytes?: number;
+}
+
+export interface AccessLog {
+  /** Resolves when every destination is open; rejects with a log_destination_unavailable error naming it. */
+  readonly ready: Promise<void>;
+  /** Never blocks and never throws; after close() it does nothing. */
+  write(record: AccessLogRecord): void;
+  /**
+   * Resolves once every line written so far has reached its destination, or at once for a
+   * destination that failed at start; rejects if a write fails meanwhile. Bound it with a deadline.
+   */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  readonly droppedLines: number;
+}
+
+type Target = { kind: 'stdout' } | { kind: 'file'; path: string };
+
+interface Sink {
+  readonly ready: Promise<void>;
+  write(line: string): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface SinkOptions {
+  onError: (err: OutriggerError) => void;
+  onDrop: () => void;
+  maxLength: number;
+}
+
+function openSink(target: Target, { onError, onDrop, maxLength }: SinkOptions): Sink {
+  const where = target.kind === 'file' ? `access log file ${target.path}` : 'access log on stdout';
+  const stream = target.kind === 'file'
+    ? pino.destination({ dest: target.path, sync: false, mkdir: true, maxLength })
+    : pino.destination({ fd: 1, sync: false, maxLength });
+  let opened = false;
+  let failed = false; // nothing more can be written: open failed, or the stdout reader went away
+  let closing = false;
+  let pending = false; // lines handed to the stream and not yet written
+  let lastError: unknown;
+  let waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  const settle = (err?: OutriggerError): void => {
+    const ws = waiters;
+    waiters = [];
+    for (const w of ws) if (err) w.reject(err); else w.resolve();
+  };
+
+  const ready = new Promise<void>((resolve, reject) => {
+    stream.once('ready', () => {
+      opened = true;
+      resolve();
+    });
+    stream.on('error', (err: Error & { code?: string }) => {
+      // pino's EPIPE filter re-emits the first other error, so the same error can arrive twice.
+      if (err === lastError) return;
+      lastError = err;
+      const wrapped = new OutriggerError('log_destination_unavailable', `${opened ? 'cannot write' : 'cannot open'} ${where}: ${err.message}`, { cause: err });
+      if (!opened || err.code === 'EPIPE') failed = true;
+      if (!opened) {
+        // pino flushes async destinations synchronously at exit; one that never opened has no
+        // fd and would throw from that exit hook, so disarm it as pino disarms a broken pipe.
+        stream.flushSync = () => {};
+        reject(wrapped);
+        settle(); // the failure is reported through `ready`; flush has nothing left to wait for
+      } else {
+        settle(wrapped);
+      }
+      onError(wrapped);
+    });
+  });
+  ready.catch(() => {}); // reported through `ready` and onError; must not become an unhandled rejection
+  // 'drain': everything buffered is written. 'close': end() wrote the rest and closed without a drain.
+  const written = (): void => {
+    pending = false;
+    settle();
+  };
+  stream.on('drain', written);
+  stream.on('close', written);
+  stream.on('drop', onDrop);
+
+  return {
+    ready,
+    write(line) {
+      if (failed || closing) return;
+      pending = true;
+      stream.write(line);
+    },
+    flush() {
+      if (failed || closing || !pending) return Promise.resolve();
+      return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+    },
+    close() {
+      if (closing) return Promise.resolve();
+      closing = true;
+      if (failed) return Promise.resolve();
+      return new Promise((resolve) => {
+        stream.once('close', () => resolve());
+        // A write that fails while ending leaves SonicBoom waiting; release the fd and move on.
+        stream.once('error', () => {
+          if (opened) stream.destroy();
+          resolve();
+        });
+        stream.end(); // writes what is buffered, then closes (fd 1 itself is left open)
+      });
+    },
+  };
+}
+
+export function createAccessLog(opts: AccessLogOptions): AccessLog {
+  let dropped = 0;
+  const sinkOptions: SinkOptions = {
+    onError: opts.onError ?? (() => {}),
+    onDrop: () => void dropped++,
+    maxLength: opts.maxBufferedBytes ?? MAX_BUFFERED_BYTES,
+  };
+  const targets: Target[] = [];
+  if (opts.stdout) targets.push({ kind: 'stdout' });
+  if (opts.file !== undefined) targets.push({ kind: 'file', path: opts.file });
+  const sinks = targets.map((t) => openSink(t, sinkOptions));
+  const ready = Promise.all(sinks.map((s) => s.ready)).then(() => {});
+  ready.catch(() => {});
+  let closed = false;
+
+  return {
+    ready,
+    write(record) {
+      if (closed || sinks.length === 0) return;
+      const line = formatAccessLogLine(record);
+      for (const sink of sinks) sink.write(line);
+    },
+    async flush() {
+      await Promise.all(sinks.map((s) => s.flush()));
+    },
+    async close() {
+      closed = true;
+      await Promise.all(sinks.map((s) => s.close()));
+    },
+    get droppedLines() {
+      return dropped;
+    },
+  };
+}
