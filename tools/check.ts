@@ -67,7 +67,12 @@ switch (check) {
       `--test-reporter-destination=${resultFile}`,
       ...files.map((f) => relative(workspace, f)),
     ]);
-    const counts = JSON.parse(readFileSync(resultFile, 'utf8')) as { passed: number; failed: number; skipped: number };
+    let counts = { passed: 0, failed: 1, skipped: 0 };
+    try {
+      counts = JSON.parse(readFileSync(resultFile, 'utf8')) as typeof counts;
+    } catch {
+      status ||= 1; // the reporter did not finish: count the run as failed
+    }
     if (status !== 0 && counts.failed === 0) record({ ...counts, failed: 1 }); // the runner itself failed
     break;
   }

@@ -23,7 +23,12 @@ let failed = 0;
 let skipped = 0;
 const rows: string[] = [];
 for (const file of existsSync(resultsDir) ? readdirSync(resultsDir).sort() : []) {
-  const r = JSON.parse(readFileSync(join(resultsDir, file), 'utf8')) as { passed: number; failed: number; skipped: number };
+  let r: { passed: number; failed: number; skipped: number };
+  try {
+    r = JSON.parse(readFileSync(join(resultsDir, file), 'utf8')) as typeof r;
+  } catch {
+    r = { passed: 0, failed: 1, skipped: 0 }; // a run that died before its reporter finished
+  }
   passed += r.passed;
   failed += r.failed;
   skipped += r.skipped;

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // outrigger-injector: the composition root. It only binds the CLI to the process; the commands
 // live in cli.ts and the files it dispatches to.
 import { runCli } from './cli.ts';

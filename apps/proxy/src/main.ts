@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // outrigger-proxy: parse arguments, load and validate the config, start the runtime, handle signals.
 // Exit status: 0 after a clean drain, 1 for bad config / identity / ports, 2 for bad arguments.
 import { parseArgs } from 'node:util';
