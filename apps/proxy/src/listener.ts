@@ -52,12 +52,16 @@ export async function startListener(deps: ListenerDeps): Promise<RunningListener
   async function handle(raw: Socket): Promise<void> {
     const record = accept(raw, { direction: 'inbound', listener: config.name, port: boundPort, idleTimeoutMs: timeouts.idle, now });
     open.add(raw);
+    // Bytes are counted on the socket the app's bytes travel on: after TLS decryption.
+    let client: Socket | null = terminateTls ? null : raw;
     raw.once('close', () => {
       open.delete(raw);
+      record.bytesReceived = client?.bytesRead ?? 0;
+      record.bytesSent = client?.bytesWritten ?? 0;
       observer.connectionClosed(record);
     });
     try {
-      const socket = terminateTls ? await terminateTls(raw, record) : raw;
+      const socket = terminateTls ? (client = await terminateTls(raw, record)) : raw;
       const detection =
         config.protocol === 'detect'
           ? await detectProtocol(socket, record, timeouts.detect)

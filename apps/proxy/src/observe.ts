@@ -47,8 +47,6 @@ export function createObserver({ metrics, accessLog, now, wallNow }: ObserverDep
     },
     requestEnded(request) {
       const connection = request.connection;
-      connection.bytesReceived += request.bytesReceived;
-      connection.bytesSent += request.bytesSent;
       const failed = request.responseCode >= 500 || (request.error !== null && request.error !== 'downstream_aborted');
       const classification = failed ? 'failure' : 'success';
       const inbound = connection.direction === 'inbound';

@@ -1,5 +1,6 @@
 // Composition root of the proxy: identity, telemetry, listeners and the admin server, wired from
 // a validated config; and the drain that SIGTERM starts.
+import { readFileSync } from 'node:fs';
 import type { ProxyConfig } from '@outrigger/config';
 import { createAccessLog, createMetrics, createProcessRegistry, type Metrics } from '@outrigger/telemetry';
 import type { Logger } from 'pino';
@@ -7,6 +8,8 @@ import { startAdminServer, type RunningAdmin } from './admin-server.ts';
 import { loadIdentityFiles, type LoadedIdentity } from './identity.ts';
 import { startListener, type RunningListener } from './listener.ts';
 import { createObserver } from './observe.ts';
+
+const PROXY_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export interface RunningProxy {
   listeners: RunningListener[];
@@ -26,7 +29,7 @@ export class ListenError extends Error {
 
 export async function startProxy(config: ProxyConfig, logger: Logger): Promise<RunningProxy> {
   const now = () => performance.now();
-  const metrics = createMetrics();
+  const metrics = createMetrics({ version: PROXY_VERSION });
   const processRegistry = createProcessRegistry();
   const accessLog = createAccessLog({ stdout: config.accessLog.stdout, file: config.accessLog.file });
   await accessLog.ready;

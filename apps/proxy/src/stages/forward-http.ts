@@ -89,7 +89,6 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const connection = records.get(socket);
-    if (connection) connection.protocol = 'websocket';
     socket.on('error', () => {});
     proxy.ws(req, socket, head, {}, (err) => {
       if (connection) connection.error ??= classifyError(err, 'upstream');
@@ -146,7 +145,7 @@ function newRequest(connection: ConnectionRecord, req: IncomingMessage, now: num
     method: req.method ?? '',
     path: req.url ?? '',
     authority: req.headers.host ?? '',
-    protocol: `HTTP/${req.httpVersion}`,
+    protocol: `http/${req.httpVersion}`,
     requestId: (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
     userAgent: req.headers['user-agent'] ?? null,
     xForwardedFor: Array.isArray(forwardedFor) ? forwardedFor.join(', ') : (forwardedFor ?? null),

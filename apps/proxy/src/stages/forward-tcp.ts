@@ -40,10 +40,7 @@ export function forwardTcp(client: Duplex, record: ConnectionRecord, upstream: T
     if (leftover) server.write(leftover);
     let pending = 2;
     const done = () => {
-      if (--pending > 0) return;
-      record.bytesReceived = server.bytesWritten;
-      record.bytesSent = server.bytesRead;
-      resolve();
+      if (--pending === 0) resolve();
     };
     pipeline(client, server, (err) => {
       if (err) client.destroy();

@@ -52,6 +52,7 @@ test('classifyError maps Node and OpenSSL codes, by side where the side changes 
     ['ERR_STREAM_PREMATURE_CLOSE', 'upstream', 'upstream_reset'],
     ['ERR_STREAM_PREMATURE_CLOSE', 'downstream', 'downstream_aborted'],
     ['ECONNABORTED', 'downstream', 'downstream_aborted'],
+    ['ECONNECT_TIMEOUT', 'upstream', 'upstream_connect_timeout'],
     ['ERR_HTTP_REQUEST_TIMEOUT', 'downstream', 'request_header_timeout'],
     ['HPE_HEADER_OVERFLOW', 'downstream', 'headers_too_large'],
     ['HPE_INVALID_METHOD', 'downstream', 'bad_request'],

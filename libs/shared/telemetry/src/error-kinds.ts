@@ -95,6 +95,7 @@ const CODE_KINDS: Readonly<Record<string, ErrorKind>> = {
   EAI_AGAIN: 'upstream_dns_failed',
   EAI_FAIL: 'upstream_dns_failed',
   ECONNABORTED: 'downstream_aborted', // accept() on a connection the client already gave up on
+  ECONNECT_TIMEOUT: 'upstream_connect_timeout', // http-proxy-3's connectTimeout
   ERR_HTTP_REQUEST_TIMEOUT: 'request_header_timeout', // node:http server headersTimeout/requestTimeout
 };
 
