@@ -1,23 +1,37 @@
-// An explicit-mode listener, read top to bottom as its stages run:
-// accept -> terminateTls -> detectProtocol -> route -> forwardHttp | forwardTcp.
+// A listener, read top to bottom as its stages run:
+// accept -> resolveOrigDst -> rejectLoops -> terminateTls -> detectProtocol -> route -> forwardHttp | forwardTcp.
+// Explicit listeners skip the original-destination stages; plans.ts says what each listener does.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
-import type { ListenerConfig, ProxyConfig } from '@outrigger/config';
+import type { ProxyConfig } from '@outrigger/config';
+import type { OrigDstResolver, SocketAddress } from '@outrigger/original-dst';
 import { classifyError } from '@outrigger/telemetry';
 import type { Observer } from './observe.ts';
+import type { Direction } from './record.ts';
 import { accept } from './stages/accept.ts';
+import { resolveOrigDst } from './stages/resolve-orig-dst.ts';
 import { createTlsTerminator } from './stages/terminate-tls.ts';
 import { detectProtocol } from './stages/detect-protocol.ts';
-import { createHttpForwarder } from './stages/forward-http.ts';
+import { createHttpForwarder, type HttpForwarder } from './stages/forward-http.ts';
 import { forwardTcp } from './stages/forward-tcp.ts';
 
-export interface ListenerDeps {
-  config: ListenerConfig;
-  timeouts: ProxyConfig['timeouts'];
-  /** The identity's TLS options; required when the listener terminates TLS. */
-  tlsOptions: SecureContextOptions | null;
-  observer: Observer;
-  now: () => number;
+export interface Upstream {
+  host: string;
+  port: number;
+}
+
+export interface ListenerPlan {
+  name: string;
+  direction: Direction;
+  address: string;
+  port: number;
+  tls: { mode: 'server' | 'mutual'; contextOptions: SecureContextOptions } | null;
+  /** Transparent listeners: where to learn the original destination, and which ports are ours. */
+  origDst: { resolver: OrigDstResolver; ownPorts: ReadonlySet<number> } | null;
+  /** `detect` sniffs the first bytes; `tcp` never does (server-first protocols); `http` trusts. */
+  protocolFor(port: number): 'detect' | 'http' | 'tcp';
+  /** Where to forward: a fixed app port (explicit), or derived from the original destination. */
+  upstreamFor(dst: SocketAddress | null): Upstream;
 }
 
 export interface RunningListener {
@@ -26,31 +40,36 @@ export interface RunningListener {
   port: number;
   /** Stop accepting; connections in flight carry on. */
   stopAccepting(): Promise<void>;
-  /** Connections currently open. */
   connections(): number;
   destroyAll(): void;
 }
 
-export async function startListener(deps: ListenerDeps): Promise<RunningListener> {
-  const { config, timeouts, observer, now } = deps;
-  if (config.tls !== 'none' && !deps.tlsOptions) throw new Error(`listener ${config.name}: tls: ${config.tls} needs an identity`);
-  const terminateTls =
-    config.tls === 'none' || !deps.tlsOptions
-      ? null
-      : createTlsTerminator({ mode: config.tls, contextOptions: deps.tlsOptions, handshakeTimeoutMs: timeouts.tlsHandshake, alpnHttp1: config.protocol !== 'tcp' });
-  const http = config.protocol === 'tcp' ? null : createHttpForwarder({
-    host: config.upstream.host,
-    port: config.upstream.port,
-    connectTimeoutMs: timeouts.upstreamConnect,
-    idleTimeoutMs: timeouts.idle,
-    now,
-    onRequestEnd: (request) => observer.requestEnded(request),
-  });
+export async function startListener(plan: ListenerPlan, timeouts: ProxyConfig['timeouts'], observer: Observer, now: () => number): Promise<RunningListener> {
+  const terminateTls = plan.tls
+    ? createTlsTerminator({ mode: plan.tls.mode, contextOptions: plan.tls.contextOptions, handshakeTimeoutMs: timeouts.tlsHandshake, alpnHttp1: true })
+    : null;
+  const forwarders = new Map<string, HttpForwarder>();
+  const httpTo = (upstream: Upstream): HttpForwarder => {
+    const key = `${upstream.host}|${upstream.port}`;
+    let forwarder = forwarders.get(key);
+    if (!forwarder) {
+      forwarder = createHttpForwarder({
+        ...upstream,
+        connectTimeoutMs: timeouts.upstreamConnect,
+        idleTimeoutMs: timeouts.idle,
+        forwardedHeaders: plan.direction === 'inbound',
+        now,
+        onRequestEnd: (request) => observer.requestEnded(request),
+      });
+      forwarders.set(key, forwarder);
+    }
+    return forwarder;
+  };
   const open = new Set<Socket>();
-  let boundPort = config.port;
+  let boundPort = plan.port;
 
   async function handle(raw: Socket): Promise<void> {
-    const record = accept(raw, { direction: 'inbound', listener: config.name, port: boundPort, idleTimeoutMs: timeouts.idle, now });
+    const record = accept(raw, { direction: plan.direction, listener: plan.name, port: boundPort, idleTimeoutMs: timeouts.idle, now });
     open.add(raw);
     // Bytes are counted on the socket the app's bytes travel on: after TLS decryption.
     let client: Socket | null = terminateTls ? null : raw;
@@ -61,29 +80,33 @@ export async function startListener(deps: ListenerDeps): Promise<RunningListener
       observer.connectionClosed(record);
     });
     try {
-      const socket = terminateTls ? (client = await terminateTls(raw, record)) : raw;
-      const detection =
-        config.protocol === 'detect'
-          ? await detectProtocol(socket, record, timeouts.detect)
-          : { protocol: config.protocol === 'http' ? ('http1' as const) : ('opaque' as const), leftover: null };
-      if (detection.protocol === 'closed') return;
-      if (detection.protocol === 'http1' && http) {
-        http.serve(socket, record);
-        observer.connectionRouted(record);
-        return;
+      let dst: SocketAddress | null = null;
+      if (plan.origDst) {
+        const resolved = resolveOrigDst(raw, record, plan.origDst.resolver, plan.origDst.ownPorts);
+        if (!resolved.ok) return void raw.destroy();
+        dst = resolved.dst;
       }
+      const socket = terminateTls ? (client = await terminateTls(raw, record)) : raw;
+      const protocol = plan.protocolFor(dst?.port ?? boundPort);
+      const detection =
+        protocol === 'detect'
+          ? await detectProtocol(socket, record, timeouts.detect)
+          : { protocol: protocol === 'http' ? ('http1' as const) : ('opaque' as const), leftover: null };
+      if (detection.protocol === 'closed') return;
+      const upstream = plan.upstreamFor(dst);
       observer.connectionRouted(record);
-      await forwardTcp(socket, record, { ...config.upstream, connectTimeoutMs: timeouts.upstreamConnect, idleTimeoutMs: timeouts.idle }, detection.leftover);
+      if (detection.protocol === 'http1') return httpTo(upstream).serve(socket, record);
+      await forwardTcp(socket, record, { ...upstream, connectTimeoutMs: timeouts.upstreamConnect, idleTimeoutMs: timeouts.idle }, detection.leftover);
     } catch (err) {
       record.error ??= classifyError(err, 'downstream');
       raw.destroy();
     }
   }
 
-  const server: Server = createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: false }, (raw) => void handle(raw));
+  const server: Server = createServer({ allowHalfOpen: true, noDelay: true }, (raw) => void handle(raw));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: config.address, port: config.port }, () => {
+    server.listen({ host: plan.address, port: plan.port }, () => {
       server.off('error', reject);
       resolve();
     });
@@ -93,14 +116,14 @@ export async function startListener(deps: ListenerDeps): Promise<RunningListener
   server.on('error', () => {}); // accept errors (EMFILE) must not crash the process
 
   return {
-    name: config.name,
-    address: config.address,
+    name: plan.name,
+    address: plan.address,
     port: boundPort,
     stopAccepting: () => new Promise<void>((resolve) => server.close(() => resolve())),
     connections: () => open.size,
     destroyAll() {
       for (const socket of open) socket.destroy();
-      http?.close();
+      for (const forwarder of forwarders.values()) forwarder.close();
     },
   };
 }

@@ -39,7 +39,7 @@ export function createObserver({ metrics, accessLog, now, wallNow }: ObserverDep
       metrics.tcpReceivedBytes.inc({ direction: record.direction, tls: record.tls }, record.bytesReceived);
       metrics.tcpSentBytes.inc({ direction: record.direction, tls: record.tls }, record.bytesSent);
       if (record.tlsFailure) metrics.tlsHandshakeErrors.inc({ direction: record.direction, reason: record.tlsFailure });
-      if (record.detectTimedOut) metrics.detectTimeouts.inc({ direction: record.direction, port: String(record.port) });
+      if (record.detectTimedOut) metrics.detectTimeouts.inc({ direction: record.direction, port: String(record.origPort ?? record.port) });
       if (record.error && record.requests === 0) metrics.proxyErrors.inc({ direction: record.direction, error: record.error });
       // HTTP connections are logged per request; everything else gets one line per connection.
       if (record.requests > 0) return;

@@ -9,8 +9,10 @@ export interface ConnectionRecord {
   readonly id: number;
   readonly direction: Direction;
   readonly listener: string;
-  /** The port the client connected to (the listener's own port in explicit mode). */
+  /** The listener's port. */
   readonly port: number;
+  /** Transparent mode: the port the client meant to reach (before the REDIRECT). */
+  origPort: number | null;
   readonly startedAt: number;
   downstreamRemote: string;
   downstreamLocal: string;
@@ -59,6 +61,7 @@ export function newConnectionRecord(init: { direction: Direction; listener: stri
     direction: init.direction,
     listener: init.listener,
     port: init.port,
+    origPort: null,
     startedAt: init.now,
     downstreamRemote: '',
     downstreamLocal: '',

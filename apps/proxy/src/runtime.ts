@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import { startAdminServer, type RunningAdmin } from './admin-server.ts';
 import { loadIdentityFiles, type LoadedIdentity } from './identity.ts';
 import { startListener, type RunningListener } from './listener.ts';
+import { planListeners } from './plans.ts';
+import { createKernelResolver } from '@outrigger/original-dst';
 import { createObserver } from './observe.ts';
 
 const PROXY_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -38,21 +40,14 @@ export async function startProxy(config: ProxyConfig, logger: Logger): Promise<R
   const observer = createObserver({ metrics, accessLog, now, wallNow: Date.now });
   let draining = false;
 
+  const plans = planListeners(config, identity?.contextOptions ?? null, createKernelResolver);
   const listeners: RunningListener[] = [];
-  for (const listenerConfig of config.listeners) {
+  for (const plan of plans) {
     try {
-      listeners.push(
-        await startListener({
-          config: listenerConfig,
-          timeouts: config.timeouts,
-          tlsOptions: identity?.contextOptions ?? null,
-          observer,
-          now,
-        }),
-      );
+      listeners.push(await startListener(plan, config.timeouts, observer, now));
     } catch (err) {
       for (const started of listeners) await started.stopAccepting();
-      throw new ListenError(`listener ${listenerConfig.name}`, listenerConfig.address, listenerConfig.port, err as NodeJS.ErrnoException);
+      throw new ListenError(`listener ${plan.name}`, plan.address, plan.port, err as NodeJS.ErrnoException);
     }
   }
   let admin: RunningAdmin;

@@ -13,6 +13,8 @@ export interface HttpUpstream {
   port: number;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
+  /** x-forwarded-for/-proto/-port/-host for the app behind an inbound listener; outbound requests go out as the app wrote them. */
+  forwardedHeaders: boolean;
   now: () => number;
   onRequestEnd: (request: RequestRecord) => void;
 }
@@ -40,7 +42,7 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
   // Reused connections to the app; the app's own keep-alive timeout (node: 5 s) closes idle ones,
   // and node's agent honours its `Keep-Alive: timeout` hint so a closing socket is not reused.
   const agent = new Agent({ keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo' });
-  const proxy = createProxyServer({ target: `http://${upstreamHost}`, agent, xfwd: true, ws: true, connectTimeout: upstream.connectTimeoutMs });
+  const proxy = createProxyServer({ target: `http://${upstreamHost}`, agent, xfwd: upstream.forwardedHeaders, ws: true, connectTimeout: upstream.connectTimeoutMs });
   const records = new WeakMap<object, ConnectionRecord>();
   const requests = new WeakMap<IncomingMessage, RequestRecord>();
   const server = new Server({ keepAliveTimeout: 65_000, requestTimeout: 0 });

@@ -16,14 +16,14 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadProxyConfig(file: string): ProxyConfig {
+export function loadProxyConfig(file: string, env: Readonly<Record<string, string | undefined>> = process.env): ProxyConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError(file, [`cannot read the config file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
   }
-  const parsed = parseProxyConfig(text);
+  const parsed = parseProxyConfig(text, env);
   if (!parsed.ok) throw new ConfigError(file, parsed.problems);
   const config = parsed.config;
   const base = dirname(resolve(file));

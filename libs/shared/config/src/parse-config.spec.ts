@@ -26,8 +26,8 @@ const rejected: Array<[string, string, RegExp]> = [
   ['misspelt top-level key', identity + listener() + 'acessLog: {}\n', /^acessLog: unknown key \(did you mean "accessLog"\?\)$/],
   ['misspelt nested key', identity + listener(', tsl: none'), /^listeners\[0\]\.tsl: unknown key \(did you mean "tls"\?\)$/],
   ['unrelated unknown key lists the known ones', identity + listener(', colour: red'), /^listeners\[0\]\.colour: unknown key \(known keys: name, address, port, tls, upstream, protocol\)$/],
-  ['no listeners', identity, /^listeners: required key is missing$/],
-  ['empty listeners', identity + 'listeners: []\n', /^listeners: at least one listener is needed$/],
+  ['no listeners and no transparent section', identity, /^listeners: at least one listener is needed \(or a transparent: section\)$/],
+  ['empty listeners', identity + 'listeners: []\n', /^listeners: at least one listener is needed/],
   ['bad tls mode', identity + listener(', tls: yes'), /^listeners\[0\]\.tls: .*"server"\|"mutual"\|"none"/],
   ['port out of range', identity + 'listeners:\n  - { name: web, port: 70000, upstream: "127.0.0.1:1" }\n', /^listeners\[0\]\.port: /],
   ['upstream without port', identity + 'listeners:\n  - { name: web, port: 1, upstream: "127.0.0.1" }\n', /^listeners\[0\]\.upstream: "127\.0\.0\.1" is not host:port/],
@@ -58,3 +58,31 @@ const durations: Array<[string | number, number | undefined]> = [
 for (const [input, want] of durations) {
   test(`parseDuration(${JSON.stringify(input)}) = ${want}`, () => assert.equal(parseDuration(input), want));
 }
+
+test('a transparent section alone is a valid config, with the documented defaults', () => {
+  const r = parseProxyConfig('transparent: {}\n');
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.deepEqual(r.config.transparent, {
+    inbound: { address: '0.0.0.0', port: 15006, upstream: 'localhost', ports: {} },
+    outbound: { address: '127.0.0.1', port: 15001 },
+    opaquePorts: [25, 587, 3306, 4444, 5432, 6379, 9300, 11211],
+  });
+  assert.deepEqual(r.config.listeners, []);
+});
+
+test('upstream pod-ip needs the pod IP, which OUTRIGGER_POD_IP supplies', () => {
+  const text = 'transparent:\n  inbound:\n    ports: { "8080": { upstream: pod-ip } }\n';
+  const missing = parseProxyConfig(text);
+  assert.equal(missing.ok, false);
+  if (!missing.ok) assert.match(missing.problems.join('\n'), /transparent\.inbound\.podIp: upstream pod-ip needs the pod IP/);
+  const withEnv = parseProxyConfig(text, { OUTRIGGER_POD_IP: '198.18.0.2' });
+  assert.ok(withEnv.ok);
+  assert.equal(withEnv.config.transparent?.inbound.podIp, '198.18.0.2');
+  assert.deepEqual(withEnv.config.transparent?.inbound.ports, { '8080': { upstream: 'pod-ip' } });
+});
+
+test('a per-port key that is not a port is named', () => {
+  const r = parseProxyConfig('transparent:\n  inbound:\n    ports: { http: { upstream: localhost } }\n');
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.match(r.problems.join('\n'), /transparent\.inbound\.ports/);
+});

@@ -68,13 +68,19 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
   return [`${where}: ${issue.message}`];
 }
 
-export function parseProxyConfig(text: string): ConfigParse {
+/** `env` supplies values a pod gets from the downward API (OUTRIGGER_POD_IP). */
+export function parseProxyConfig(text: string, env: Readonly<Record<string, string | undefined>> = {}): ConfigParse {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     return { ok: false, problems: doc.errors.map((e) => `YAML syntax: ${e.message.split('\n')[0]}`) };
   }
   const data: unknown = doc.toJS() ?? {};
   if (typeof data !== 'object' || Array.isArray(data)) return { ok: false, problems: ['(top level): the config must be a mapping of keys'] };
+  const transparent = (data as { transparent?: { inbound?: { podIp?: string } } }).transparent;
+  const podIp = env.OUTRIGGER_POD_IP;
+  if (podIp && transparent && typeof transparent === 'object' && !transparent.inbound?.podIp) {
+    transparent.inbound = { ...(transparent.inbound ?? {}), podIp };
+  }
   const result = proxyConfigSchema.safeParse(data);
   if (result.success) return { ok: true, config: result.data };
   return { ok: false, problems: result.error.issues.flatMap(describeIssue) };

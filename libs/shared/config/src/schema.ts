@@ -42,6 +42,29 @@ const listener = z.strictObject({
   protocol: z.enum(PROTOCOLS).default('detect'),
 });
 
+/** Server-first protocols: the client waits for the server, so sniffing would only add delay. */
+export const DEFAULT_OPAQUE_PORTS = [25, 587, 3306, 4444, 5432, 6379, 9300, 11211];
+
+export const UPSTREAM_MODES = ['localhost', 'pod-ip'] as const;
+
+const portKey = z.string().regex(/^\d{1,5}$/, 'a port number');
+
+const transparent = z.strictObject({
+  inbound: z
+    .strictObject({
+      address: host.default('0.0.0.0'),
+      port: port.default(15006),
+      upstream: z.enum(UPSTREAM_MODES).default('localhost'),
+      podIp: z.string().min(1).optional(),
+      ports: z.record(portKey, z.strictObject({ upstream: z.enum(UPSTREAM_MODES) })).default({}),
+    })
+    .default({ address: '0.0.0.0', port: 15006, upstream: 'localhost', ports: {} }),
+  outbound: z
+    .strictObject({ address: host.default('127.0.0.1'), port: port.default(15001) })
+    .default({ address: '127.0.0.1', port: 15001 }),
+  opaquePorts: z.array(port).default(DEFAULT_OPAQUE_PORTS),
+});
+
 const identity = z.strictObject({
   certFile: z.string().min(1),
   keyFile: z.string().min(1),
@@ -54,7 +77,8 @@ export const proxyConfigSchema = z
       .strictObject({ address: host.default('0.0.0.0'), port: port.default(15020) })
       .default({ address: '0.0.0.0', port: 15020 }),
     identity: identity.optional(),
-    listeners: z.array(listener).min(1, 'at least one listener is needed'),
+    listeners: z.array(listener).default([]),
+    transparent: transparent.optional(),
     accessLog: z
       .strictObject({ stdout: z.boolean().default(true), file: z.string().min(1).optional() })
       .default({ stdout: true }),
@@ -70,6 +94,13 @@ export const proxyConfigSchema = z
       .default({ tlsHandshake: 10_000, detect: 3_000, upstreamConnect: 5_000, idle: 3_600_000, drain: 25_000 }),
   })
   .superRefine((config, ctx) => {
+    if (config.listeners.length === 0 && !config.transparent) {
+      ctx.addIssue({ code: 'custom', path: ['listeners'], message: 'at least one listener is needed (or a transparent: section)' });
+    }
+    const inbound = config.transparent?.inbound;
+    if (inbound && !inbound.podIp && (inbound.upstream === 'pod-ip' || Object.values(inbound.ports).some((p) => p.upstream === 'pod-ip'))) {
+      ctx.addIssue({ code: 'custom', path: ['transparent', 'inbound', 'podIp'], message: 'upstream pod-ip needs the pod IP (transparent.inbound.podIp, or the OUTRIGGER_POD_IP environment variable)' });
+    }
     const names = new Set<string>();
     config.listeners.forEach((l, i) => {
       if (names.has(l.name)) ctx.addIssue({ code: 'custom', path: ['listeners', i, 'name'], message: `duplicate listener name "${l.name}"` });
@@ -85,5 +116,7 @@ export const proxyConfigSchema = z
 
 export type ProxyConfig = z.output<typeof proxyConfigSchema>;
 export type ListenerConfig = ProxyConfig['listeners'][number];
+export type TransparentConfig = NonNullable<ProxyConfig['transparent']>;
+export type UpstreamMode = (typeof UPSTREAM_MODES)[number];
 export type TlsMode = (typeof TLS_MODES)[number];
 export type ListenerProtocol = (typeof PROTOCOLS)[number];

@@ -1,0 +1,35 @@
+// Transparent mode: where the connection was going before iptables redirected it (SO_ORIGINAL_DST),
+// and the loop check: a connection whose original destination is one of the proxy's own ports
+// (or that was not redirected at all, i.e. dialled the proxy port directly) must not be forwarded.
+import type { Socket } from 'node:net';
+import type { OrigDstResolver, SocketAddress } from '@outrigger/original-dst';
+import { formatAddress, type ConnectionRecord } from '../record.ts';
+
+export type OrigDst = { ok: true; dst: SocketAddress } | { ok: false };
+
+export function resolveOrigDst(socket: Socket, record: ConnectionRecord, resolver: OrigDstResolver, ownPorts: ReadonlySet<number>): OrigDst {
+  let dst: SocketAddress;
+  try {
+    dst = resolver.resolve(socket);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') {
+      record.error = 'internal';
+      return { ok: false };
+    }
+    // Not redirected: the client dialled the proxy's own port. Forwarding to "the original
+    // destination" would connect the proxy to itself.
+    dst = { address: unmapped(socket.localAddress ?? ''), port: socket.localPort ?? 0, family: socket.localFamily === 'IPv6' ? 6 : 4 };
+  }
+  record.downstreamLocal = formatAddress(dst.address, dst.port);
+  record.origPort = dst.port;
+  if (ownPorts.has(dst.port)) {
+    record.error = 'loop_detected';
+    return { ok: false };
+  }
+  return { ok: true, dst };
+}
+
+function unmapped(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
