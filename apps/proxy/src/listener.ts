@@ -9,7 +9,7 @@ import { classifyError } from '@outrigger/telemetry';
 import type { Observer } from './observe.ts';
 import type { Direction } from './record.ts';
 import { accept } from './stages/accept.ts';
-import { resolveOrigDst } from './stages/resolve-orig-dst.ts';
+import { resolveOrigDst, type LoopGuard } from './stages/resolve-orig-dst.ts';
 import { createTlsTerminator } from './stages/terminate-tls.ts';
 import { detectProtocol } from './stages/detect-protocol.ts';
 import { createHttpForwarder, type HttpForwarder } from './stages/forward-http.ts';
@@ -27,7 +27,7 @@ export interface ListenerPlan {
   port: number;
   tls: { mode: 'server' | 'mutual'; contextOptions: SecureContextOptions } | null;
   /** Transparent listeners: where to learn the original destination, and which ports are ours. */
-  origDst: { resolver: OrigDstResolver; ownPorts: ReadonlySet<number> } | null;
+  origDst: { resolver: OrigDstResolver; guard: LoopGuard } | null;
   /** `detect` sniffs the first bytes; `tcp` never does (server-first protocols); `http` trusts. */
   protocolFor(port: number): 'detect' | 'http' | 'tcp';
   /** Where to forward: a fixed app port (explicit), or derived from the original destination. */
@@ -82,7 +82,7 @@ export async function startListener(plan: ListenerPlan, timeouts: ProxyConfig['t
     try {
       let dst: SocketAddress | null = null;
       if (plan.origDst) {
-        const resolved = resolveOrigDst(raw, record, plan.origDst.resolver, plan.origDst.ownPorts);
+        const resolved = resolveOrigDst(raw, record, plan.origDst.resolver, plan.origDst.guard);
         if (!resolved.ok) return void raw.destroy();
         dst = resolved.dst;
       }

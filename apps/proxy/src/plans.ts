@@ -1,6 +1,7 @@
 // What each listener does, derived from the config: explicit listeners (fixed upstream, own TLS
 // mode) and, in transparent mode, inbound 15006 (to the app on localhost or the pod IP, by the
 // original port) and outbound 15001 (to the original destination).
+import { networkInterfaces } from 'node:os';
 import type { SecureContextOptions } from 'node:tls';
 import type { ProxyConfig, TransparentConfig } from '@outrigger/config';
 import type { OrigDstResolver } from '@outrigger/original-dst';
@@ -26,6 +27,7 @@ export function planListeners(config: ProxyConfig, tlsOptions: SecureContextOpti
 
 function planTransparent(t: TransparentConfig, adminPort: number, resolver: OrigDstResolver): ListenerPlan[] {
   const ownPorts = new Set([t.inbound.port, t.outbound.port, adminPort]);
+  const guard = { ownPorts, isLocalAddress: localAddressCheck() };
   const opaque = new Set(t.opaquePorts);
   const protocolFor = (port: number) => (opaque.has(port) ? 'tcp' : 'detect') as 'tcp' | 'detect';
   const inbound: ListenerPlan = {
@@ -34,7 +36,7 @@ function planTransparent(t: TransparentConfig, adminPort: number, resolver: Orig
     address: t.inbound.address,
     port: t.inbound.port,
     tls: null,
-    origDst: { resolver, ownPorts },
+    origDst: { resolver, guard },
     protocolFor,
     upstreamFor(dst) {
       const port = dst?.port ?? 0;
@@ -50,9 +52,16 @@ function planTransparent(t: TransparentConfig, adminPort: number, resolver: Orig
     address: t.outbound.address,
     port: t.outbound.port,
     tls: null,
-    origDst: { resolver, ownPorts },
+    origDst: { resolver, guard },
     protocolFor,
     upstreamFor: (dst) => ({ host: dst?.address ?? '127.0.0.1', port: dst?.port ?? 0 }),
   };
   return [inbound, outbound];
+}
+
+/** Loopback, unspecified, and the addresses of this network namespace's interfaces (read once). */
+function localAddressCheck(): (address: string) => boolean {
+  const local = new Set<string>(['0.0.0.0', '::']);
+  for (const addresses of Object.values(networkInterfaces())) for (const a of addresses ?? []) local.add(a.address);
+  return (address) => address.startsWith('127.') || address === '::1' || local.has(address.replace(/^::ffff:/, ''));
 }

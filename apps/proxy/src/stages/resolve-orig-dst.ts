@@ -7,23 +7,33 @@ import { formatAddress, type ConnectionRecord } from '../record.ts';
 
 export type OrigDst = { ok: true; dst: SocketAddress } | { ok: false };
 
-export function resolveOrigDst(socket: Socket, record: ConnectionRecord, resolver: OrigDstResolver, ownPorts: ReadonlySet<number>): OrigDst {
+export interface LoopGuard {
+  ownPorts: ReadonlySet<number>;
+  /** Addresses of this host (or pod): a destination elsewhere on one of our port numbers is not us. */
+  isLocalAddress(address: string): boolean;
+}
+
+export function resolveOrigDst(socket: Socket, record: ConnectionRecord, resolver: OrigDstResolver, guard: LoopGuard): OrigDst {
   let dst: SocketAddress;
   try {
     dst = resolver.resolve(socket);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') {
+    // ENOENT: no conntrack entry; ENOPROTOOPT: conntrack is not loaded. Either way, no NAT.
+    if (code !== 'ENOENT' && code !== 'ENOPROTOOPT') {
       record.error = 'internal';
       return { ok: false };
     }
     // Not redirected: the client dialled the proxy's own port. Forwarding to "the original
     // destination" would connect the proxy to itself.
-    dst = { address: unmapped(socket.localAddress ?? ''), port: socket.localPort ?? 0, family: socket.localFamily === 'IPv6' ? 6 : 4 };
+    record.downstreamLocal = formatAddress(unmapped(socket.localAddress ?? ''), socket.localPort);
+    record.origPort = socket.localPort ?? null;
+    record.error = 'loop_detected';
+    return { ok: false };
   }
   record.downstreamLocal = formatAddress(dst.address, dst.port);
   record.origPort = dst.port;
-  if (ownPorts.has(dst.port)) {
+  if (guard.ownPorts.has(dst.port) && guard.isLocalAddress(dst.address)) {
     record.error = 'loop_detected';
     return { ok: false };
   }

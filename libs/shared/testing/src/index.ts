@@ -5,3 +5,5 @@ export { freePort, run, start, waitFor } from './process.ts';
 export type { RunResult, Started } from './process.ts';
 export { writeCertFixture } from './cert-fixture.ts';
 export type { CertFixture } from './cert-fixture.ts';
+export { createPodPair, isRoot, listNamespaces } from './netns.ts';
+export type { Pod, PodPair } from './netns.ts';
