@@ -94,8 +94,11 @@ export async function startListener(plan: ListenerPlan, timeouts: ProxyConfig['t
           : { protocol: protocol === 'http' ? ('http1' as const) : ('opaque' as const), leftover: null };
       if (detection.protocol === 'closed') return;
       const upstream = plan.upstreamFor(dst);
+      if (detection.protocol === 'http1') {
+        httpTo(upstream).serve(socket, record);
+        return observer.connectionRouted(record);
+      }
       observer.connectionRouted(record);
-      if (detection.protocol === 'http1') return httpTo(upstream).serve(socket, record);
       await forwardTcp(socket, record, { ...upstream, connectTimeoutMs: timeouts.upstreamConnect, idleTimeoutMs: timeouts.idle }, detection.leftover);
     } catch (err) {
       record.error ??= classifyError(err, 'downstream');

@@ -42,7 +42,7 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
   // Reused connections to the app; the app's own keep-alive timeout (node: 5 s) closes idle ones,
   // and node's agent honours its `Keep-Alive: timeout` hint so a closing socket is not reused.
   const agent = new Agent({ keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo' });
-  const proxy = createProxyServer({ target: `http://${upstreamHost}`, agent, xfwd: upstream.forwardedHeaders, ws: true, connectTimeout: upstream.connectTimeoutMs });
+  const proxy = createProxyServer({ target: `http://${upstreamHost}`, agent, xfwd: false, ws: true, connectTimeout: upstream.connectTimeoutMs });
   const records = new WeakMap<object, ConnectionRecord>();
   const requests = new WeakMap<IncomingMessage, RequestRecord>();
   const server = new Server({ keepAliveTimeout: 65_000, requestTimeout: 0 });
@@ -77,6 +77,7 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
     const request = newRequest(connection, req, upstream.now());
     requests.set(req, request);
     if (!req.headers['x-request-id']) req.headers['x-request-id'] = request.requestId;
+    if (upstream.forwardedHeaders) setForwardedHeaders(req);
     res.once('close', () => {
       request.responseCode = res.statusCode;
       if (!res.writableFinished) {
@@ -159,6 +160,17 @@ function newRequest(connection: ConnectionRecord, req: IncomingMessage, now: num
     error: null,
     responseFlags: [],
   };
+}
+
+/** x-forwarded-for (appended), -proto, -port and -host, as nginx and Envoy set them for the app. */
+function setForwardedHeaders(req: IncomingMessage): void {
+  const socket = req.socket as IncomingMessage['socket'] & { encrypted?: boolean };
+  const client = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  const prior = req.headers['x-forwarded-for'];
+  req.headers['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client}` : client;
+  req.headers['x-forwarded-proto'] = socket.encrypted ? 'https' : 'http';
+  req.headers['x-forwarded-port'] = String(socket.localPort ?? '');
+  if (req.headers.host && !req.headers['x-forwarded-host']) req.headers['x-forwarded-host'] = req.headers.host;
 }
 
 function addFlag(request: RequestRecord, flag: string): void {
