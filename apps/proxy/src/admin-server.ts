@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { renderMetrics } from '@outrigger/telemetry';
+import { listen } from './listen.ts';
 
 export interface AdminDeps {
   address: string;
@@ -24,16 +25,9 @@ export async function startAdminServer(deps: AdminDeps): Promise<RunningAdmin> {
     });
   });
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: deps.address, port: deps.port }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
+  const port = await listen(server, deps.address, deps.port);
   return {
-    port: address && typeof address === 'object' ? address.port : deps.port,
+    port,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

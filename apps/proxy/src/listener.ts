@@ -14,6 +14,7 @@ import { createTlsTerminator } from './stages/terminate-tls.ts';
 import { detectProtocol } from './stages/detect-protocol.ts';
 import { createHttpForwarder, type HttpForwarder } from './stages/forward-http.ts';
 import { forwardTcp } from './stages/forward-tcp.ts';
+import { listen } from './listen.ts';
 
 export interface Upstream {
   host: string;
@@ -107,15 +108,7 @@ export async function startListener(plan: ListenerPlan, timeouts: ProxyConfig['t
   }
 
   const server: Server = createServer({ allowHalfOpen: true, noDelay: true }, (raw) => void handle(raw));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: plan.address, port: plan.port }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address && typeof address === 'object') boundPort = address.port;
+  boundPort = await listen(server, plan.address, plan.port);
   server.on('error', () => {}); // accept errors (EMFILE) must not crash the process
 
   return {
