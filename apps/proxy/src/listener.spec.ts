@@ -9,7 +9,7 @@ import { startListener, type ListenerPlan, type RunningListener } from './listen
 import type { Observer } from './observe.ts';
 import type { ConnectionRecord, RequestRecord } from './record.ts';
 
-const timeouts = { tlsHandshake: 1000, detect: 200, upstreamConnect: 1000, idle: 10_000, drain: 1000 };
+const timeouts = { tlsHandshake: 1000, detect: 200, upstreamConnect: 1000, idle: 10_000, drain: 1000, identityPoll: 30_000 };
 const closed: ConnectionRecord[] = [];
 const requests: RequestRecord[] = [];
 const observer: Observer = { connectionRouted: () => {}, connectionClosed: (r) => void closed.push(r), requestEnded: (r) => void requests.push(r) };
@@ -28,6 +28,8 @@ function plan(resolver: OrigDstResolver): ListenerPlan {
     address: '127.0.0.1',
     port: 0,
     tls: null,
+    meshTls: null,
+    policyFor: () => ({ mode: 'permissive', allow: undefined, edgeTls: false }),
     origDst: { resolver, guard: { ownPorts: new Set([15001, 15006, 15020]), isLocalAddress: (a) => a.startsWith('127.') } },
     protocolFor: (port) => (port === echoPort ? 'tcp' : 'detect'),
     upstreamFor: (dst) => ({ host: dst?.address ?? '', port: dst?.port ?? 0 }),

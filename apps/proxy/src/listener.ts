@@ -1,24 +1,36 @@
 // A listener, read top to bottom as its stages run:
-// accept -> resolveOrigDst -> rejectLoops -> terminateTls -> detectProtocol -> route -> forwardHttp | forwardTcp.
-// Explicit listeners skip the original-destination stages; plans.ts says what each listener does.
+// accept -> resolveOrigDst -> rejectLoops -> detectTls -> terminateTls -> authorize -> detectProtocol
+//   -> route -> forwardHttp | forwardTcp.
+// Which stages apply, and with what settings, is the listener's plan (plans.ts).
 import { createServer, type Server, type Socket } from 'node:net';
-import type { SecureContextOptions } from 'node:tls';
-import type { ProxyConfig } from '@outrigger/config';
+import type { Duplex } from 'node:stream';
+import type { ConnectionOptions, SecureContextOptions } from 'node:tls';
+import type { InboundMode, ProxyConfig } from '@outrigger/config';
 import type { OrigDstResolver, SocketAddress } from '@outrigger/original-dst';
 import { classifyError } from '@outrigger/telemetry';
 import type { Observer } from './observe.ts';
-import type { Direction } from './record.ts';
+import type { ConnectionRecord, Direction } from './record.ts';
 import { accept } from './stages/accept.ts';
-import { resolveOrigDst, type LoopGuard } from './stages/resolve-orig-dst.ts';
-import { createTlsTerminator } from './stages/terminate-tls.ts';
+import { authorize } from './stages/authorize.ts';
 import { detectProtocol } from './stages/detect-protocol.ts';
+import { detectTls } from './stages/detect-tls.ts';
 import { createHttpForwarder, type HttpForwarder } from './stages/forward-http.ts';
 import { forwardTcp } from './stages/forward-tcp.ts';
+import { resolveOrigDst, type LoopGuard } from './stages/resolve-orig-dst.ts';
+import { createTlsTerminator, type TlsTerminator } from './stages/terminate-tls.ts';
 import { listen } from './listen.ts';
 
 export interface Upstream {
   host: string;
   port: number;
+  /** Mesh mTLS options, read per new connection; absent: plaintext. */
+  tls?: () => ConnectionOptions;
+}
+
+export interface PortPolicy {
+  mode: InboundMode;
+  allow: readonly string[] | undefined;
+  edgeTls: boolean;
 }
 
 export interface ListenerPlan {
@@ -26,9 +38,13 @@ export interface ListenerPlan {
   direction: Direction;
   address: string;
   port: number;
+  /** Explicit listeners: TLS is always terminated in this mode. */
   tls: { mode: 'server' | 'mutual'; contextOptions: SecureContextOptions } | null;
+  /** Transparent inbound: detect mesh mTLS, edge TLS or plaintext per connection. */
+  meshTls: { contextOptions: SecureContextOptions; trustDomain: string } | null;
   /** Transparent listeners: where to learn the original destination, and which ports are ours. */
   origDst: { resolver: OrigDstResolver; guard: LoopGuard } | null;
+  policyFor(port: number): PortPolicy;
   /** `detect` sniffs the first bytes; `tcp` never does (server-first protocols); `http` trusts. */
   protocolFor(port: number): 'detect' | 'http' | 'tcp';
   /** Where to forward: a fixed app port (explicit), or derived from the original destination. */
@@ -39,6 +55,8 @@ export interface RunningListener {
   name: string;
   address: string;
   port: number;
+  /** A rotated identity: new handshakes use it; live connections keep theirs. */
+  setIdentity(contextOptions: SecureContextOptions): void;
   /** Stop accepting; connections in flight carry on. */
   stopAccepting(): Promise<void>;
   connections(): number;
@@ -46,16 +64,21 @@ export interface RunningListener {
 }
 
 export async function startListener(plan: ListenerPlan, timeouts: ProxyConfig['timeouts'], observer: Observer, now: () => number): Promise<RunningListener> {
-  const terminateTls = plan.tls
-    ? createTlsTerminator({ mode: plan.tls.mode, contextOptions: plan.tls.contextOptions, handshakeTimeoutMs: timeouts.tlsHandshake, alpnHttp1: true })
-    : null;
+  const terminator = (mode: 'server' | 'mutual', contextOptions: SecureContextOptions, trustDomain?: string) =>
+    createTlsTerminator({ mode, contextOptions, handshakeTimeoutMs: timeouts.tlsHandshake, alpnHttp1: true, trustDomain });
+  const explicitTls = plan.tls ? terminator(plan.tls.mode, plan.tls.contextOptions) : null;
+  const meshTls = plan.meshTls ? terminator('mutual', plan.meshTls.contextOptions, plan.meshTls.trustDomain) : null;
+  const edgeTls = plan.meshTls ? terminator('server', plan.meshTls.contextOptions) : null;
+  const terminators = [explicitTls, meshTls, edgeTls].filter((t): t is TlsTerminator => t !== null);
   const forwarders = new Map<string, HttpForwarder>();
   const httpTo = (upstream: Upstream): HttpForwarder => {
-    const key = `${upstream.host}|${upstream.port}`;
+    const key = `${upstream.host}|${upstream.port}|${upstream.tls ? 'mtls' : 'plain'}`;
     let forwarder = forwarders.get(key);
     if (!forwarder) {
       forwarder = createHttpForwarder({
-        ...upstream,
+        host: upstream.host,
+        port: upstream.port,
+        tls: upstream.tls,
         connectTimeoutMs: timeouts.upstreamConnect,
         idleTimeoutMs: timeouts.idle,
         forwardedHeaders: plan.direction === 'inbound',
@@ -69,15 +92,33 @@ export async function startListener(plan: ListenerPlan, timeouts: ProxyConfig['t
   const open = new Set<Socket>();
   let boundPort = plan.port;
 
+  /** TLS stages; returns the socket to read the app's bytes from, or null when the connection ends here. */
+  async function secure(raw: Socket, record: ConnectionRecord, policy: PortPolicy): Promise<{ socket: Duplex; opaque: boolean; leftover: Buffer | null } | null> {
+    if (explicitTls) return { socket: await explicitTls.terminate(raw, record), opaque: false, leftover: null };
+    if (!meshTls || !edgeTls) return { socket: raw, opaque: false, leftover: null };
+    const seen = await detectTls(raw, record, timeouts.detect);
+    if (seen.kind === 'closed') return null;
+    if (seen.kind === 'mesh') return { socket: await meshTls.terminate(raw, record), opaque: false, leftover: null };
+    if (seen.kind === 'tls' && policy.edgeTls) return { socket: await edgeTls.terminate(raw, record), opaque: false, leftover: null };
+    if (policy.mode === 'strict') {
+      // Strict ports take mesh mTLS only: plaintext, foreign TLS and silent clients are refused.
+      record.error = 'client_cert_required';
+      record.denied = seen.kind === 'tls' ? 'not_mesh_tls' : 'plaintext';
+      return null;
+    }
+    if (seen.kind === 'tls') record.protocol = 'tls'; // the app's own TLS, passed through untouched
+    return { socket: raw, opaque: seen.kind !== 'plaintext' || record.detectTimedOut, leftover: seen.leftover };
+  }
+
   async function handle(raw: Socket): Promise<void> {
     const record = accept(raw, { direction: plan.direction, listener: plan.name, port: boundPort, idleTimeoutMs: timeouts.idle, now });
     open.add(raw);
     // Bytes are counted on the socket the app's bytes travel on: after TLS decryption.
-    let client: Socket | null = terminateTls ? null : raw;
+    let client: Duplex & { bytesRead?: number; bytesWritten?: number } = raw;
     raw.once('close', () => {
       open.delete(raw);
-      record.bytesReceived = client?.bytesRead ?? 0;
-      record.bytesSent = client?.bytesWritten ?? 0;
+      record.bytesReceived = record.tlsFailure ? 0 : (client.bytesRead ?? 0);
+      record.bytesSent = record.tlsFailure ? 0 : (client.bytesWritten ?? 0);
       observer.connectionClosed(record);
     });
     try {
@@ -87,20 +128,33 @@ export async function startListener(plan: ListenerPlan, timeouts: ProxyConfig['t
         if (!resolved.ok) return void raw.destroy();
         dst = resolved.dst;
       }
-      const socket = terminateTls ? (client = await terminateTls(raw, record)) : raw;
-      const protocol = plan.protocolFor(dst?.port ?? boundPort);
+      const port = dst?.port ?? boundPort;
+      const policy = plan.policyFor(port);
+      const secured = await secure(raw, record, policy);
+      if (!secured) return void raw.destroy();
+      client = secured.socket;
+      const decision = authorize(record.peerIdentity, policy.allow, plan.meshTls?.trustDomain ?? '');
+      if (!decision.allowed) record.denied = decision.reason;
+      const protocol = secured.opaque ? 'tcp' : plan.protocolFor(port);
       const detection =
         protocol === 'detect'
-          ? await detectProtocol(socket, record, timeouts.detect)
-          : { protocol: protocol === 'http' ? ('http1' as const) : ('opaque' as const), leftover: null };
+          ? await detectProtocol(secured.socket, record, timeouts.detect)
+          : { protocol: protocol === 'http' ? ('http1' as const) : ('opaque' as const), leftover: secured.leftover };
       if (detection.protocol === 'closed') return;
       const upstream = plan.upstreamFor(dst);
+      if (upstream.tls) record.tls = 'mutual';
       if (detection.protocol === 'http1') {
-        httpTo(upstream).serve(socket, record);
+        // Denied peers still get an HTTP answer: 403 per request (forward-http.ts).
+        httpTo(upstream).serve(secured.socket, record);
         return observer.connectionRouted(record);
       }
       observer.connectionRouted(record);
-      await forwardTcp(socket, record, { ...upstream, connectTimeoutMs: timeouts.upstreamConnect, idleTimeoutMs: timeouts.idle }, detection.leftover);
+      if (record.denied) {
+        record.error = 'authz_denied';
+        return void raw.destroy();
+      }
+      const tcpUpstream = { host: upstream.host, port: upstream.port, tls: upstream.tls?.(), connectTimeoutMs: timeouts.upstreamConnect, idleTimeoutMs: timeouts.idle };
+      await forwardTcp(secured.socket, record, tcpUpstream, detection.leftover);
     } catch (err) {
       record.error ??= classifyError(err, 'downstream');
       raw.destroy();
@@ -115,6 +169,7 @@ export async function startListener(plan: ListenerPlan, timeouts: ProxyConfig['t
     name: plan.name,
     address: plan.address,
     port: boundPort,
+    setIdentity: (contextOptions) => terminators.forEach((t) => t.setContext(contextOptions)),
     stopAccepting: () => new Promise<void>((resolve) => server.close(() => resolve())),
     connections: () => open.size,
     destroyAll() {

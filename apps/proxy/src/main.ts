@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
       {
         listeners: proxy.listeners.map((l) => ({ name: l.name, address: l.address, port: l.port })),
         admin: { address: config.admin.address, port: proxy.admin.port },
-        identity: proxy.identity?.certificate.spiffeId ?? null,
+        identity: proxy.identity()?.certificate.spiffeId ?? null,
         startup_ms: Math.round(performance.now() - started),
       },
       'ready',

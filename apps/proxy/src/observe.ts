@@ -41,6 +41,7 @@ export function createObserver({ metrics, accessLog, now, wallNow }: ObserverDep
       if (record.tlsFailure) metrics.tlsHandshakeErrors.inc({ direction: record.direction, reason: record.tlsFailure });
       if (record.detectTimedOut) metrics.detectTimeouts.inc({ direction: record.direction, port: String(record.origPort ?? record.port) });
       if (record.error && record.requests === 0) metrics.proxyErrors.inc({ direction: record.direction, error: record.error });
+      if (record.denied && record.requests === 0) metrics.authzDenied.inc({ port: String(record.origPort ?? record.port), reason: record.denied });
       // HTTP connections are logged per request; everything else gets one line per connection.
       if (record.requests > 0) return;
       accessLog.write(connectionLine(record, isoAt(record.startedAt), now() - record.startedAt));
@@ -61,6 +62,7 @@ export function createObserver({ metrics, accessLog, now, wallNow }: ObserverDep
       const durationMs = now() - request.startedAt;
       metrics.requestDuration.observe({ direction: connection.direction, classification, tls: connection.tls }, durationMs / 1000);
       if (request.error) metrics.proxyErrors.inc({ direction: connection.direction, error: request.error });
+      if (request.error === 'authz_denied') metrics.authzDenied.inc({ port: String(connection.origPort ?? connection.port), reason: connection.denied ?? 'not_allowed' });
       accessLog.write(requestLine(request, isoAt(request.startedAt), durationMs));
     },
   };

@@ -1,13 +1,24 @@
 // What each listener does, derived from the config: explicit listeners (fixed upstream, own TLS
-// mode) and, in transparent mode, inbound 15006 (to the app on localhost or the pod IP, by the
-// original port) and outbound 15001 (to the original destination).
+// mode) and, in transparent mode, inbound 15006 (mesh mTLS / edge TLS / plaintext by port policy,
+// to the app on localhost or the pod IP) and outbound 15001 (to the original destination, with
+// mesh mTLS inside mesh.networks).
 import { networkInterfaces } from 'node:os';
 import type { SecureContextOptions } from 'node:tls';
 import type { ProxyConfig, TransparentConfig } from '@outrigger/config';
 import type { OrigDstResolver } from '@outrigger/original-dst';
-import type { ListenerPlan } from './listener.ts';
+import type { ListenerPlan, PortPolicy } from './listener.ts';
+import type { MeshDialer } from './mesh-dialer.ts';
 
-export function planListeners(config: ProxyConfig, tlsOptions: SecureContextOptions | null, resolver: () => OrigDstResolver): ListenerPlan[] {
+const OPEN: PortPolicy = { mode: 'permissive', allow: undefined, edgeTls: false };
+
+export interface PlanDeps {
+  tlsOptions: SecureContextOptions | null;
+  resolver: () => OrigDstResolver;
+  dialer: MeshDialer | null;
+}
+
+export function planListeners(config: ProxyConfig, deps: PlanDeps): ListenerPlan[] {
+  const { tlsOptions } = deps;
   const plans: ListenerPlan[] = config.listeners.map((l) => {
     if (l.tls !== 'none' && !tlsOptions) throw new Error(`listener ${l.name}: tls: ${l.tls} needs an identity`);
     return {
@@ -16,17 +27,20 @@ export function planListeners(config: ProxyConfig, tlsOptions: SecureContextOpti
       address: l.address,
       port: l.port,
       tls: l.tls === 'none' || !tlsOptions ? null : { mode: l.tls, contextOptions: tlsOptions },
+      meshTls: null,
       origDst: null,
+      policyFor: () => OPEN,
       protocolFor: () => l.protocol,
       upstreamFor: () => l.upstream,
     };
   });
-  if (config.transparent) plans.push(...planTransparent(config.transparent, config.admin.port, resolver()));
+  if (config.transparent) plans.push(...planTransparent(config, config.transparent, deps));
   return plans;
 }
 
-function planTransparent(t: TransparentConfig, adminPort: number, resolver: OrigDstResolver): ListenerPlan[] {
-  const ownPorts = new Set([t.inbound.port, t.outbound.port, adminPort]);
+function planTransparent(config: ProxyConfig, t: TransparentConfig, deps: PlanDeps): ListenerPlan[] {
+  const resolver = deps.resolver();
+  const ownPorts = new Set([t.inbound.port, t.outbound.port, config.admin.port]);
   const guard = { ownPorts, isLocalAddress: localAddressCheck() };
   const opaque = new Set(t.opaquePorts);
   const protocolFor = (port: number) => (opaque.has(port) ? 'tcp' : 'detect') as 'tcp' | 'detect';
@@ -36,7 +50,12 @@ function planTransparent(t: TransparentConfig, adminPort: number, resolver: Orig
     address: t.inbound.address,
     port: t.inbound.port,
     tls: null,
+    meshTls: deps.tlsOptions ? { contextOptions: deps.tlsOptions, trustDomain: config.mesh.trustDomain } : null,
     origDst: { resolver, guard },
+    policyFor(port) {
+      const p = t.inbound.ports[String(port)];
+      return { mode: p?.mode ?? t.inbound.mode, allow: p?.allow ?? t.inbound.allow, edgeTls: p?.edgeTls ?? false };
+    },
     protocolFor,
     upstreamFor(dst) {
       const port = dst?.port ?? 0;
@@ -46,15 +65,22 @@ function planTransparent(t: TransparentConfig, adminPort: number, resolver: Orig
       return { host, port };
     },
   };
+  const dialer = deps.dialer;
   const outbound: ListenerPlan = {
     name: 'outbound',
     direction: 'outbound',
     address: t.outbound.address,
     port: t.outbound.port,
     tls: null,
+    meshTls: null,
     origDst: { resolver, guard },
+    policyFor: () => OPEN,
     protocolFor,
-    upstreamFor: (dst) => ({ host: dst?.address ?? '127.0.0.1', port: dst?.port ?? 0 }),
+    upstreamFor(dst) {
+      const host = dst?.address ?? '127.0.0.1';
+      const port = dst?.port ?? 0;
+      return dialer?.isMeshed(host) ? { host, port, tls: () => dialer.tlsOptions(host, port) } : { host, port };
+    },
   };
   return [inbound, outbound];
 }

@@ -27,6 +27,8 @@ export interface ConnectionRecord {
   responseFlags: string[];
   /** Why the TLS handshake failed (bounded: OpenSSL reason or verification code), if it did. */
   tlsFailure: string | null;
+  /** Why authorization refused this connection's peer (its requests get 403), if it did. */
+  denied: string | null;
   /** Protocol detection gave up at its deadline and fell back to opaque TCP. */
   detectTimedOut: boolean;
   requests: number;
@@ -74,6 +76,7 @@ export function newConnectionRecord(init: { direction: Direction; listener: stri
     error: null,
     responseFlags: [],
     tlsFailure: null,
+    denied: null,
     detectTimedOut: false,
     requests: 0,
     opened: false,

@@ -5,7 +5,9 @@ import type { ProxyConfig } from '@outrigger/config';
 import { createAccessLog, createMetrics, createProcessRegistry, type Metrics } from '@outrigger/telemetry';
 import type { Logger } from 'pino';
 import { startAdminServer, type RunningAdmin } from './admin-server.ts';
-import { loadIdentityFiles, type LoadedIdentity } from './identity.ts';
+import type { LoadedIdentity } from './identity.ts';
+import { startFilesIdentity } from './identity-source.ts';
+import { createMeshDialer } from './mesh-dialer.ts';
 import { startListener, type RunningListener } from './listener.ts';
 import { planListeners } from './plans.ts';
 import { createKernelResolver } from '@outrigger/original-dst';
@@ -16,7 +18,7 @@ const PROXY_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import
 export interface RunningProxy {
   listeners: RunningListener[];
   admin: RunningAdmin;
-  identity: LoadedIdentity | null;
+  identity: () => LoadedIdentity | null;
   metrics: Metrics;
   /** Fail readiness, stop accepting, wait for open connections up to the deadline, then close. */
   drain(deadlineMs: number): Promise<{ remaining: number }>;
@@ -35,12 +37,20 @@ export async function startProxy(config: ProxyConfig, logger: Logger): Promise<R
   const processRegistry = createProcessRegistry();
   const accessLog = createAccessLog({ stdout: config.accessLog.stdout, file: config.accessLog.file });
   await accessLog.ready;
-  const identity = config.identity ? loadIdentityFiles(config.identity) : null;
-  if (identity) metrics.certExpiration.set(Math.floor(identity.certificate.notAfter.getTime() / 1000));
+  const source = config.identity
+    ? startFilesIdentity(config.identity, {
+        pollMs: config.timeouts.identityPoll,
+        debounceMs: 100,
+        onError: (err) => logger.warn({ err: err.message }, 'identity reload failed; keeping the identity in use'),
+      })
+    : null;
+  const setExpiry = (i: LoadedIdentity) => metrics.certExpiration.set(Math.floor(i.certificate.notAfter.getTime() / 1000));
+  if (source) setExpiry(source.current());
+  const dialer = source && config.mesh.networks.length > 0 ? createMeshDialer(config.mesh, () => source.current()) : null;
   const observer = createObserver({ metrics, accessLog, now, wallNow: Date.now });
   let draining = false;
 
-  const plans = planListeners(config, identity?.contextOptions ?? null, createKernelResolver);
+  const plans = planListeners(config, { tlsOptions: source?.current().contextOptions ?? null, resolver: createKernelResolver, dialer });
   const listeners: RunningListener[] = [];
   for (const plan of plans) {
     try {
@@ -50,6 +60,11 @@ export async function startProxy(config: ProxyConfig, logger: Logger): Promise<R
       throw new ListenError(`listener ${plan.name}`, plan.address, plan.port, err as NodeJS.ErrnoException);
     }
   }
+  source?.onChange((next) => {
+    for (const listener of listeners) listener.setIdentity(next.contextOptions);
+    setExpiry(next);
+    logger.info({ serial: next.certificate.serialNumber, not_after: next.certificate.notAfter.toISOString(), identity: next.certificate.spiffeId }, 'identity rotated');
+  });
   let admin: RunningAdmin;
   try {
     admin = await startAdminServer({
@@ -66,7 +81,7 @@ export async function startProxy(config: ProxyConfig, logger: Logger): Promise<R
   return {
     listeners,
     admin,
-    identity,
+    identity: () => source?.current() ?? null,
     metrics,
     async drain(deadlineMs) {
       draining = true;
@@ -77,6 +92,7 @@ export async function startProxy(config: ProxyConfig, logger: Logger): Promise<R
       const remaining = open();
       if (remaining > 0) logger.warn({ remaining }, 'drain deadline reached; closing the connections still open');
       for (const l of listeners) l.destroyAll();
+      source?.close();
       await accessLog.close();
       await admin.close();
       return { remaining };

@@ -2,6 +2,9 @@
 // request (timings, sizes, status, error kind), x-request-id when missing, x-forwarded-*, proxy
 // errors answered as 502/503/504 with `x-outrigger-error`, WebSocket upgrades passed through.
 import { Agent, Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import { peerIdentityFromSubjectAltName } from '@outrigger/pki';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
@@ -15,6 +18,8 @@ export interface HttpUpstream {
   idleTimeoutMs: number;
   /** x-forwarded-for/-proto/-port/-host for the app behind an inbound listener; outbound requests go out as the app wrote them. */
   forwardedHeaders: boolean;
+  /** Mesh mTLS to the peer's inbound sidecar, options read per new connection (rotation). */
+  tls?: () => ConnectionOptions;
   now: () => number;
   onRequestEnd: (request: RequestRecord) => void;
 }
@@ -41,8 +46,9 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
   const upstreamHost = `${hostForUrl}:${upstream.port}`;
   // Reused connections to the app; the app's own keep-alive timeout (node: 5 s) closes idle ones,
   // and node's agent honours its `Keep-Alive: timeout` hint so a closing socket is not reused.
-  const agent = new Agent({ keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo' });
-  const proxy = createProxyServer({ target: `http://${upstreamHost}`, agent, xfwd: false, ws: true, connectTimeout: upstream.connectTimeoutMs });
+  const agent = upstream.tls ? meshAgent(upstream.tls) : new Agent({ keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo' });
+  const scheme = upstream.tls ? 'https' : 'http';
+  const proxy = createProxyServer({ target: `${scheme}://${upstreamHost}`, agent, xfwd: false, ws: true, secure: true, connectTimeout: upstream.connectTimeoutMs });
   const records = new WeakMap<object, ConnectionRecord>();
   const requests = new WeakMap<IncomingMessage, RequestRecord>();
   const server = new Server({ keepAliveTimeout: 65_000, requestTimeout: 0 });
@@ -62,6 +68,8 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
     const request = requests.get(req);
     if (!request) return;
     request.upstreamHeadersAt = upstream.now();
+    const peer = (proxyRes.socket as TLSSocket | null)?.getPeerCertificate?.();
+    if (peer) request.connection.peerIdentity = peerIdentityFromSubjectAltName(peer.subjectaltname) ?? null;
     proxyRes.on('data', (chunk: Buffer) => (request.bytesSent += chunk.length));
   });
   // The client went away while the upstream request was in flight; res 'close' records it.
@@ -87,6 +95,14 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
       }
       upstream.onRequestEnd(request);
     });
+    if (connection.denied) {
+      // The connection's peer is not on the port's allow-list: answer, never forward.
+      request.error = 'authz_denied';
+      addFlag(request, ERROR_KINDS.authz_denied.flag);
+      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'x-outrigger-error': 'authz_denied' });
+      res.end(`outrigger: authz_denied: ${connection.peerIdentity ?? 'a peer without a mesh identity'} may not call this port (${connection.denied})\n`);
+      return;
+    }
     proxy.web(req, res, {}, (err) => answerError(res, request, err));
     if (req.readableFlowing) req.on('data', (chunk: Buffer) => (request.bytesReceived += chunk.length));
   });
@@ -138,6 +154,13 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
       proxy.close();
     },
   };
+}
+
+/** A keep-alive pool of mesh mTLS connections: each new one gets the identity current then. */
+function meshAgent(tlsOptions: () => ConnectionOptions): HttpsAgent {
+  const agent = new HttpsAgent({ keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo' });
+  (agent as unknown as { createConnection: (options: ConnectionOptions) => TLSSocket }).createConnection = (options) => connectTls({ ...options, ...tlsOptions() });
+  return agent;
 }
 
 function newRequest(connection: ConnectionRecord, req: IncomingMessage, now: number): RequestRecord {

@@ -1,6 +1,8 @@
 // Opaque TCP: connect to the upstream (bounded by the connect timeout) and pipe both ways with
 // stream.pipeline, keeping half-closes; byte counts and the failure kind go into the record.
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import { peerIdentityFromSubjectAltName } from '@outrigger/pki';
 import { pipeline } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import { classifyError } from '@outrigger/telemetry';
@@ -11,12 +13,15 @@ export interface TcpUpstream {
   port: number;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
+  /** Mesh mTLS to the peer's inbound sidecar (mesh-dialer.ts); absent: plain TCP. */
+  tls?: ConnectionOptions;
 }
 
 export function forwardTcp(client: Duplex, record: ConnectionRecord, upstream: TcpUpstream, leftover: Buffer | null): Promise<void> {
   record.upstreamHost = upstream.host.includes(':') ? `[${upstream.host}]:${upstream.port}` : `${upstream.host}:${upstream.port}`;
   return new Promise((resolve) => {
-    const server: Socket = connect({ host: upstream.host, port: upstream.port, allowHalfOpen: true, noDelay: true });
+    const target = { host: upstream.host, port: upstream.port, allowHalfOpen: true, noDelay: true };
+    const server: Socket = upstream.tls ? connectTls({ ...target, ...upstream.tls }) : connect(target);
     const connectTimer = setTimeout(() => {
       record.error ??= 'upstream_connect_timeout';
       server.destroy();
@@ -30,8 +35,13 @@ export function forwardTcp(client: Duplex, record: ConnectionRecord, upstream: T
       record.error ??= 'downstream_aborted';
     });
     server.once('close', () => clearTimeout(connectTimer));
-    server.once('connect', () => {
+    // The connect timeout covers the mTLS handshake too.
+    server.once(upstream.tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(connectTimer);
+      if (upstream.tls) {
+        record.tls = 'mutual';
+        record.peerIdentity = peerIdentityFromSubjectAltName((server as TLSSocket).getPeerCertificate().subjectaltname) ?? null;
+      }
       server.setTimeout(upstream.idleTimeoutMs, () => {
         record.error ??= 'idle_timeout';
         server.destroy();

@@ -3,9 +3,12 @@
 // chains to the trust bundle, and records the peer's SPIFFE ID. Bounded by a handshake timeout.
 import type { Socket } from 'node:net';
 import { Server as TlsServer, TLSSocket, type SecureContextOptions } from 'node:tls';
-import { peerIdentityFromSubjectAltName } from '@outrigger/pki';
+import { parseSpiffeId, peerIdentityFromSubjectAltName } from '@outrigger/pki';
 import { classifyError, OutriggerError, type ErrorKind } from '@outrigger/telemetry';
 import type { ConnectionRecord } from '../record.ts';
+
+/** ALPN that marks Outrigger's mesh mTLS, as Linkerd and Istio mark theirs. */
+export const MESH_ALPN = 'outrigger';
 
 export interface TlsTerminatorOptions {
   mode: 'server' | 'mutual';
@@ -14,9 +17,15 @@ export interface TlsTerminatorOptions {
   handshakeTimeoutMs: number;
   /** Offer HTTP/1.1 in ALPN when the listener may speak HTTP; never h2, which the L7 path does not carry. */
   alpnHttp1: boolean;
+  /** Mesh mTLS: the peer must present a SPIFFE ID of this trust domain (the bundle may hold others). */
+  trustDomain?: string;
 }
 
-export type TlsTerminator = (socket: Socket, record: ConnectionRecord) => Promise<TLSSocket>;
+export interface TlsTerminator {
+  terminate(socket: Socket, record: ConnectionRecord): Promise<TLSSocket>;
+  /** A rotated identity: new handshakes use it, connections already up keep theirs. */
+  setContext(contextOptions: SecureContextOptions): void;
+}
 
 export function createTlsTerminator(opts: TlsTerminatorOptions): TlsTerminator {
   const requestCert = opts.mode === 'mutual';
@@ -28,7 +37,7 @@ export function createTlsTerminator(opts: TlsTerminatorOptions): TlsTerminator {
     requestCert,
     rejectUnauthorized: requestCert,
     handshakeTimeout: opts.handshakeTimeoutMs,
-    ALPNCallback: opts.alpnHttp1 ? ({ protocols }) => (protocols.includes('http/1.1') ? 'http/1.1' : undefined) : undefined,
+    ALPNCallback: ({ protocols }) => (protocols.includes(MESH_ALPN) ? MESH_ALPN : opts.alpnHttp1 && protocols.includes('http/1.1') ? 'http/1.1' : undefined),
   });
   type Pending = { record: ConnectionRecord; resolve: (s: TLSSocket) => void; reject: (e: Error) => void };
   const pending = new WeakMap<Socket, Pending>();
@@ -43,8 +52,20 @@ export function createTlsTerminator(opts: TlsTerminatorOptions): TlsTerminator {
     const entry = take(tlsSocket);
     if (!entry) return void tlsSocket.destroy();
     tlsSocket.on('error', () => {}); // later errors belong to the forwarding stage, which classifies them
-    entry.record.tls = opts.mode;
-    if (requestCert) entry.record.peerIdentity = peerIdentityFromSubjectAltName(tlsSocket.getPeerCertificate().subjectaltname) ?? null;
+    const { record } = entry;
+    record.tls = opts.mode;
+    if (requestCert) {
+      record.peerIdentity = peerIdentityFromSubjectAltName(tlsSocket.getPeerCertificate().subjectaltname) ?? null;
+      const domain = record.peerIdentity ? parseSpiffeId(record.peerIdentity) : null;
+      if (opts.trustDomain && (!domain?.ok || domain.id.trustDomain !== opts.trustDomain)) {
+        record.tls = 'none';
+        record.tlsFailure = record.peerIdentity ? 'wrong_trust_domain' : 'no_spiffe_id';
+        record.error = 'client_cert_rejected';
+        tlsSocket.destroy();
+        entry.reject(new OutriggerError('client_cert_rejected', `peer identity ${record.peerIdentity ?? '(none)'} is not of trust domain ${opts.trustDomain}`));
+        return;
+      }
+    }
     entry.resolve(tlsSocket);
   });
   server.on('tlsClientError', (err: NodeJS.ErrnoException, tlsSocket: TLSSocket) => {
@@ -63,11 +84,14 @@ export function createTlsTerminator(opts: TlsTerminatorOptions): TlsTerminator {
     tlsSocket.destroy();
     entry.reject(new OutriggerError(record.error, `TLS handshake failed: ${record.tlsFailure}`, { cause: err }));
   });
-  return (socket, record) =>
-    new Promise<TLSSocket>((resolve, reject) => {
-      pending.set(socket, { record, resolve, reject });
-      server.emit('connection', socket);
-    });
+  return {
+    terminate: (socket, record) =>
+      new Promise<TLSSocket>((resolve, reject) => {
+        pending.set(socket, { record, resolve, reject });
+        server.emit('connection', socket);
+      }),
+    setContext: (contextOptions) => server.setSecureContext(contextOptions),
+  };
 }
 
 /** A short, bounded reason for the tls_handshake_errors metric: OpenSSL's reason or node's code. */

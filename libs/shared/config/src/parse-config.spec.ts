@@ -13,7 +13,7 @@ test('a minimal config gets every documented default', () => {
   assert.deepEqual(r.config.listeners[0], { name: 'web', address: '0.0.0.0', port: 8443, tls: 'mutual', upstream: { host: '127.0.0.1', port: 8080 }, protocol: 'detect' });
   assert.deepEqual(r.config.accessLog, { stdout: true });
   assert.equal(r.config.log.level, 'info');
-  assert.deepEqual(r.config.timeouts, { tlsHandshake: 10_000, detect: 3_000, upstreamConnect: 5_000, idle: 3_600_000, drain: 25_000 });
+  assert.deepEqual(r.config.timeouts, { tlsHandshake: 10_000, detect: 3_000, upstreamConnect: 5_000, idle: 3_600_000, drain: 25_000, identityPoll: 30_000 });
 });
 
 test('an IPv6 upstream is accepted in brackets', () => {
@@ -63,7 +63,7 @@ test('a transparent section alone is a valid config, with the documented default
   const r = parseProxyConfig('transparent: {}\n');
   assert.ok(r.ok, JSON.stringify(r));
   assert.deepEqual(r.config.transparent, {
-    inbound: { address: '0.0.0.0', port: 15006, upstream: 'localhost', ports: {} },
+    inbound: { address: '0.0.0.0', port: 15006, upstream: 'localhost', mode: 'permissive', ports: {} },
     outbound: { address: '127.0.0.1', port: 15001 },
     opaquePorts: [25, 587, 3306, 4444, 5432, 6379, 9300, 11211],
   });

@@ -49,6 +49,21 @@ export const UPSTREAM_MODES = ['localhost', 'pod-ip'] as const;
 
 const portKey = z.string().regex(/^\d{1,5}$/, 'a port number');
 
+export const INBOUND_MODES = ['permissive', 'strict'] as const;
+
+/** `spiffe://td/ns/x/sa/y`, `ns/x/sa/y`, `ns/x/*` (any SA of a namespace) or `*` (any mesh peer). */
+const allowPattern = z
+  .string()
+  .regex(/^(\*|ns\/[a-z0-9-]+\/\*|ns\/[a-z0-9-]+\/sa\/[a-z0-9.-]+|spiffe:\/\/[a-z0-9._-]+\/ns\/[a-z0-9-]+\/sa\/[a-z0-9.-]+)$/, 'an identity pattern: spiffe://<td>/ns/<ns>/sa/<sa>, ns/<ns>/sa/<sa>, ns/<ns>/* or *');
+
+const inboundPort = z.strictObject({
+  upstream: z.enum(UPSTREAM_MODES).optional(),
+  mode: z.enum(INBOUND_MODES).optional(),
+  allow: z.array(allowPattern).optional(),
+  /** Terminate non-mesh TLS on this port with the workload certificate (edge TLS for HTTPS clients). */
+  edgeTls: z.boolean().optional(),
+});
+
 const transparent = z.strictObject({
   inbound: z
     .strictObject({
@@ -56,13 +71,26 @@ const transparent = z.strictObject({
       port: port.default(15006),
       upstream: z.enum(UPSTREAM_MODES).default('localhost'),
       podIp: z.string().min(1).optional(),
-      ports: z.record(portKey, z.strictObject({ upstream: z.enum(UPSTREAM_MODES) })).default({}),
+      mode: z.enum(INBOUND_MODES).default('permissive'),
+      allow: z.array(allowPattern).optional(),
+      ports: z.record(portKey, inboundPort).default({}),
     })
-    .default({ address: '0.0.0.0', port: 15006, upstream: 'localhost', ports: {} }),
+    .default({ address: '0.0.0.0', port: 15006, upstream: 'localhost', mode: 'permissive', ports: {} }),
   outbound: z
     .strictObject({ address: host.default('127.0.0.1'), port: port.default(15001) })
     .default({ address: '127.0.0.1', port: 15001 }),
   opaquePorts: z.array(port).default(DEFAULT_OPAQUE_PORTS),
+});
+
+const cidr = z.string().regex(/^([0-9.]+\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/, 'a CIDR such as 10.0.0.0/8 or fd00::/8');
+const spiffeId = z.string().regex(/^spiffe:\/\/[a-z0-9._-]+\/ns\/[a-z0-9-]+\/sa\/[a-z0-9.-]+$/, 'a SPIFFE ID spiffe://<td>/ns/<ns>/sa/<sa>');
+
+const mesh = z.strictObject({
+  trustDomain: z.string().regex(/^[a-z0-9._-]+$/, 'a trust domain: lowercase letters, digits, dots, dashes, underscores').default('cluster.local'),
+  /** Destinations inside these get mTLS from the outbound listener; everything else passes as is. */
+  networks: z.array(cidr).default([]),
+  /** The exact identity a destination (`ip` or `ip:port`) must present, instead of any of the trust domain. */
+  peerIdentities: z.record(z.string(), spiffeId).default({}),
 });
 
 const identity = z.strictObject({
@@ -79,6 +107,7 @@ export const proxyConfigSchema = z
     identity: identity.optional(),
     listeners: z.array(listener).default([]),
     transparent: transparent.optional(),
+    mesh: mesh.default({ trustDomain: 'cluster.local', networks: [], peerIdentities: {} }),
     accessLog: z
       .strictObject({ stdout: z.boolean().default(true), file: z.string().min(1).optional() })
       .default({ stdout: true }),
@@ -90,14 +119,18 @@ export const proxyConfigSchema = z
         upstreamConnect: duration('5s'),
         idle: duration('1h'),
         drain: duration('25s'),
+        identityPoll: duration('30s'),
       })
-      .default({ tlsHandshake: 10_000, detect: 3_000, upstreamConnect: 5_000, idle: 3_600_000, drain: 25_000 }),
+      .default({ tlsHandshake: 10_000, detect: 3_000, upstreamConnect: 5_000, idle: 3_600_000, drain: 25_000, identityPoll: 30_000 }),
   })
   .superRefine((config, ctx) => {
     if (config.listeners.length === 0 && !config.transparent) {
       ctx.addIssue({ code: 'custom', path: ['listeners'], message: 'at least one listener is needed (or a transparent: section)' });
     }
     const inbound = config.transparent?.inbound;
+    if (config.mesh.networks.length > 0 && !config.identity) {
+      ctx.addIssue({ code: 'custom', path: ['mesh', 'networks'], message: 'mesh mTLS needs an identity (identity.certFile, identity.keyFile, identity.trustBundleFile)' });
+    }
     if (inbound && !inbound.podIp && (inbound.upstream === 'pod-ip' || Object.values(inbound.ports).some((p) => p.upstream === 'pod-ip'))) {
       ctx.addIssue({ code: 'custom', path: ['transparent', 'inbound', 'podIp'], message: 'upstream pod-ip needs the pod IP (transparent.inbound.podIp, or the OUTRIGGER_POD_IP environment variable)' });
     }
@@ -118,5 +151,7 @@ export type ProxyConfig = z.output<typeof proxyConfigSchema>;
 export type ListenerConfig = ProxyConfig['listeners'][number];
 export type TransparentConfig = NonNullable<ProxyConfig['transparent']>;
 export type UpstreamMode = (typeof UPSTREAM_MODES)[number];
+export type InboundMode = (typeof INBOUND_MODES)[number];
+export type MeshConfig = ProxyConfig['mesh'];
 export type TlsMode = (typeof TLS_MODES)[number];
 export type ListenerProtocol = (typeof PROTOCOLS)[number];

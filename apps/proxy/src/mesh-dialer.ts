@@ -1,0 +1,50 @@
+// Outbound mesh mTLS: which destinations are meshed (inside mesh.networks), and the TLS options to
+// reach their inbound sidecar with the workload certificate and the mesh ALPN, requiring a SPIFFE ID
+// of the trust domain (or the exact one configured for the destination).
+import { BlockList, isIPv6 } from 'node:net';
+import type { ConnectionOptions, PeerCertificate } from 'node:tls';
+import type { MeshConfig } from '@outrigger/config';
+import { parseSpiffeId, peerIdentityFromSubjectAltName } from '@outrigger/pki';
+import type { LoadedIdentity } from './identity.ts';
+import { MESH_ALPN } from './stages/terminate-tls.ts';
+
+export interface MeshDialer {
+  isMeshed(address: string): boolean;
+  /** Options for tls.connect or an https agent; the context is the identity current at call time. */
+  tlsOptions(address: string, port: number): ConnectionOptions;
+}
+
+export function createMeshDialer(mesh: MeshConfig, identity: () => LoadedIdentity): MeshDialer {
+  const networks = new BlockList();
+  for (const cidr of mesh.networks) {
+    const [net, bits] = cidr.split('/') as [string, string];
+    networks.addSubnet(net, Number(bits), isIPv6(net) ? 'ipv6' : 'ipv4');
+  }
+  return {
+    isMeshed: (address) => {
+      const plain = address.replace(/^::ffff:/, '');
+      return networks.check(plain, isIPv6(plain) ? 'ipv6' : 'ipv4');
+    },
+    tlsOptions(address, port) {
+      const expected = mesh.peerIdentities[`${address}:${port}`] ?? mesh.peerIdentities[address];
+      return {
+        secureContext: identity().secureContext,
+        ALPNProtocols: [MESH_ALPN],
+        rejectUnauthorized: true,
+        minVersion: 'TLSv1.2',
+        // Mesh peers are named by SPIFFE ID, not by DNS name or IP: check that instead.
+        checkServerIdentity: (_host: string, cert: PeerCertificate) => checkPeer(cert, mesh.trustDomain, expected),
+      };
+    },
+  };
+}
+
+export function checkPeer(cert: PeerCertificate, trustDomain: string, expected: string | undefined): Error | undefined {
+  const id = peerIdentityFromSubjectAltName(cert.subjectaltname);
+  const fail = (message: string) => Object.assign(new Error(message), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+  if (!id) return fail('the peer certificate has no SPIFFE ID');
+  if (expected) return id === expected ? undefined : fail(`the peer is ${id}, expected ${expected}`);
+  const parsed = parseSpiffeId(id);
+  if (!parsed.ok || parsed.id.trustDomain !== trustDomain) return fail(`the peer ${id} is not of trust domain ${trustDomain}`);
+  return undefined;
+}
