@@ -98,7 +98,10 @@ export async function startListener(plan: ListenerPlan, timeouts: ProxyConfig['t
     if (!meshTls || !edgeTls) return { socket: raw, opaque: false, leftover: null };
     const seen = await detectTls(raw, record, timeouts.detect);
     if (seen.kind === 'closed') return null;
-    if (seen.kind === 'mesh') return { socket: await meshTls.terminate(raw, record), opaque: false, leftover: null };
+    if (seen.kind === 'mesh') {
+      record.meshHop = true;
+      return { socket: await meshTls.terminate(raw, record), opaque: false, leftover: null };
+    }
     if (seen.kind === 'tls' && policy.edgeTls) return { socket: await edgeTls.terminate(raw, record), opaque: false, leftover: null };
     if (policy.mode === 'strict') {
       // Strict ports take mesh mTLS only: plaintext, foreign TLS and silent clients are refused.

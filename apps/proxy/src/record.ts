@@ -17,6 +17,8 @@ export interface ConnectionRecord {
   downstreamRemote: string;
   downstreamLocal: string;
   tls: TlsKind;
+  /** Inbound: the client was a mesh sidecar (mesh mTLS), not an HTTPS client of an edge listener. */
+  meshHop: boolean;
   peerIdentity: string | null;
   /** 'tcp' until detection says otherwise; 'http/1.1' for connections served by the HTTP path. */
   protocol: string;
@@ -68,6 +70,7 @@ export function newConnectionRecord(init: { direction: Direction; listener: stri
     downstreamRemote: '',
     downstreamLocal: '',
     tls: 'none',
+    meshHop: false,
     peerIdentity: null,
     protocol: 'tcp',
     upstreamHost: '',

@@ -85,7 +85,7 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
     const request = newRequest(connection, req, upstream.now());
     requests.set(req, request);
     if (!req.headers['x-request-id']) req.headers['x-request-id'] = request.requestId;
-    if (upstream.forwardedHeaders) setForwardedHeaders(req);
+    if (upstream.forwardedHeaders) setForwardedHeaders(req, connection);
     res.once('close', () => {
       request.responseCode = res.statusCode;
       if (!res.writableFinished) {
@@ -186,12 +186,13 @@ function newRequest(connection: ConnectionRecord, req: IncomingMessage, now: num
 }
 
 /** x-forwarded-for (appended), -proto, -port and -host, as nginx and Envoy set them for the app. */
-function setForwardedHeaders(req: IncomingMessage): void {
+function setForwardedHeaders(req: IncomingMessage, connection: ConnectionRecord): void {
   const socket = req.socket as IncomingMessage['socket'] & { encrypted?: boolean };
+  // A mesh hop is the sidecars' TLS: the client itself spoke plain http.
   const client = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
   const prior = req.headers['x-forwarded-for'];
   req.headers['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client}` : client;
-  req.headers['x-forwarded-proto'] = socket.encrypted ? 'https' : 'http';
+  req.headers['x-forwarded-proto'] = socket.encrypted && !connection.meshHop ? 'https' : 'http';
   req.headers['x-forwarded-port'] = String(socket.localPort ?? '');
   if (req.headers.host && !req.headers['x-forwarded-host']) req.headers['x-forwarded-host'] = req.headers.host;
 }

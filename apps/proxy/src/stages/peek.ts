@@ -37,5 +37,7 @@ export function peek<T>(socket: Duplex, decide: (head: Buffer) => T | undefined,
     socket.on('data', onData);
     socket.once('end', onEnd);
     socket.once('close', onEnd);
+    // An earlier peek paused the stream; a new 'data' listener does not undo an explicit pause.
+    socket.resume();
   });
 }

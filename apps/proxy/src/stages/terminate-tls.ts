@@ -1,10 +1,11 @@
 // Terminates TLS on an accepted socket: `server` presents the workload certificate only (as an
 // nginx sidecar in front of a legacy app does); `mutual` also requires a client certificate that
-// chains to the trust bundle, and records the peer's SPIFFE ID. Bounded by a handshake timeout.
+// chains to the trust bundle (and, for the mesh, carries a SPIFFE ID of the trust domain), and
+// records the peer's identity. Bounded by a handshake timeout; TLS 1.2 at least.
 import type { Socket } from 'node:net';
-import { Server as TlsServer, TLSSocket, type SecureContextOptions } from 'node:tls';
-import { parseSpiffeId, peerIdentityFromSubjectAltName } from '@outrigger/pki';
-import { classifyError, OutriggerError, type ErrorKind } from '@outrigger/telemetry';
+import { createSecureContext, TLSSocket, type SecureContext, type SecureContextOptions } from 'node:tls';
+import { parseSpiffeId, peerIdentityFromSubjectAltName, verifyLeaf } from '@outrigger/pki';
+import { OutriggerError, type ErrorKind } from '@outrigger/telemetry';
 import type { ConnectionRecord } from '../record.ts';
 
 /** ALPN that marks Outrigger's mesh mTLS, as Linkerd and Istio mark theirs. */
@@ -29,69 +30,81 @@ export interface TlsTerminator {
 
 export function createTlsTerminator(opts: TlsTerminatorOptions): TlsTerminator {
   const requestCert = opts.mode === 'mutual';
-  // A tls.Server that never listens: raw sockets are handed to it with emit('connection'), the
-  // documented way to inject connections. It runs the handshake, verifies client certificates
-  // against the trust bundle, rejects unauthorized peers, and reports the outcome per socket.
-  const server = new TlsServer({
-    ...opts.contextOptions,
-    requestCert,
-    rejectUnauthorized: requestCert,
-    handshakeTimeout: opts.handshakeTimeoutMs,
-    ALPNCallback: ({ protocols }) => (protocols.includes(MESH_ALPN) ? MESH_ALPN : opts.alpnHttp1 && protocols.includes('http/1.1') ? 'http/1.1' : undefined),
-  });
-  type Pending = { record: ConnectionRecord; resolve: (s: TLSSocket) => void; reject: (e: Error) => void };
-  const pending = new WeakMap<Socket, Pending>();
-  // node keeps the socket a TLSSocket wraps as `_parent`; it is how we find the connection's record.
-  const take = (tlsSocket: TLSSocket): Pending | undefined => {
-    const raw = (tlsSocket as TLSSocket & { _parent?: Socket })._parent;
-    const entry = raw ? pending.get(raw) : undefined;
-    if (raw) pending.delete(raw);
-    return entry;
-  };
-  server.on('secureConnection', (tlsSocket: TLSSocket) => {
-    const entry = take(tlsSocket);
-    if (!entry) return void tlsSocket.destroy();
-    tlsSocket.on('error', () => {}); // later errors belong to the forwarding stage, which classifies them
-    const { record } = entry;
-    record.tls = opts.mode;
-    if (requestCert) {
-      record.peerIdentity = peerIdentityFromSubjectAltName(tlsSocket.getPeerCertificate().subjectaltname) ?? null;
-      const domain = record.peerIdentity ? parseSpiffeId(record.peerIdentity) : null;
-      if (opts.trustDomain && (!domain?.ok || domain.id.trustDomain !== opts.trustDomain)) {
-        record.tls = 'none';
-        record.tlsFailure = record.peerIdentity ? 'wrong_trust_domain' : 'no_spiffe_id';
-        record.error = 'client_cert_rejected';
+  let context: SecureContext = createSecureContext(opts.contextOptions);
+  let bundle = bundleOf(opts.contextOptions);
+  const ALPNCallback = ({ protocols }: { protocols: string[] }) =>
+    protocols.includes(MESH_ALPN) ? MESH_ALPN : opts.alpnHttp1 && protocols.includes('http/1.1') ? 'http/1.1' : undefined;
+
+  function terminate(socket: Socket, record: ConnectionRecord): Promise<TLSSocket> {
+    return new Promise((resolve, reject) => {
+      // rejectUnauthorized makes OpenSSL refuse a missing client certificate with a proper alert
+      // (certificate_required). node accepts any chain during the handshake and leaves checking
+      // it to the server, which is done below with the trust bundle, with a bounded reason.
+      const tlsSocket = new TLSSocket(socket, { isServer: true, secureContext: context, requestCert, rejectUnauthorized: requestCert, ALPNCallback });
+      let settled = false;
+      const fail = (reason: string, kind: ErrorKind, cause?: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        record.tlsFailure = reason;
+        record.error ??= kind;
         tlsSocket.destroy();
-        entry.reject(new OutriggerError('client_cert_rejected', `peer identity ${record.peerIdentity ?? '(none)'} is not of trust domain ${opts.trustDomain}`));
-        return;
-      }
-    }
-    entry.resolve(tlsSocket);
-  });
-  server.on('tlsClientError', (err: NodeJS.ErrnoException, tlsSocket: TLSSocket) => {
-    const entry = take(tlsSocket);
-    if (!entry) return;
-    const { record } = entry;
-    // A certificate that fails verification surfaces as a hang-up after node destroyed the socket.
-    if (tlsSocket.authorizationError) {
-      record.tlsFailure = String(tlsSocket.authorizationError).toLowerCase();
-      record.error ??= 'client_cert_rejected';
-    } else {
-      record.tlsFailure = tlsFailureReason(err);
-      record.error ??= classifyError(err, 'downstream');
-      if (record.error === 'downstream_aborted' || record.error === 'internal') record.error = 'tls_handshake_failed';
-    }
-    tlsSocket.destroy();
-    entry.reject(new OutriggerError(record.error, `TLS handshake failed: ${record.tlsFailure}`, { cause: err }));
-  });
+        socket.destroy();
+        reject(new OutriggerError(kind, `TLS handshake failed: ${reason}`, { cause }));
+      };
+      const timer = setTimeout(() => fail('timeout', 'tls_handshake_failed'), opts.handshakeTimeoutMs);
+      tlsSocket.on('error', (err: NodeJS.ErrnoException & { reason?: string }) => {
+        const reason = tlsFailureReason(err);
+        fail(reason, reason === 'peer_did_not_return_a_certificate' ? 'client_cert_required' : 'tls_handshake_failed', err);
+      });
+      tlsSocket.once('close', () => fail('closed', 'tls_handshake_failed'));
+      tlsSocket.once('secure', () => {
+        if (settled) return;
+        if (requestCert) {
+          const peer = tlsSocket.getPeerX509Certificate();
+          if (!peer) return fail('no_client_certificate', 'client_cert_required');
+          const verified = verifyLeaf(peer.toString(), bundle);
+          if (!verified.ok) return fail(verifyReason(verified.reason), 'client_cert_rejected');
+          record.peerIdentity = peerIdentityFromSubjectAltName(peer.subjectAltName) ?? null;
+          const id = record.peerIdentity ? parseSpiffeId(record.peerIdentity) : null;
+          if (opts.trustDomain && (!id?.ok || id.id.trustDomain !== opts.trustDomain)) {
+            return fail(record.peerIdentity ? 'wrong_trust_domain' : 'no_spiffe_id', 'client_cert_rejected');
+          }
+        }
+        settled = true;
+        clearTimeout(timer);
+        record.tls = opts.mode;
+        tlsSocket.removeAllListeners('error');
+        tlsSocket.removeAllListeners('close');
+        tlsSocket.on('error', () => {}); // later errors belong to the forwarding stage, which classifies them
+        resolve(tlsSocket);
+      });
+    });
+  }
+
   return {
-    terminate: (socket, record) =>
-      new Promise<TLSSocket>((resolve, reject) => {
-        pending.set(socket, { record, resolve, reject });
-        server.emit('connection', socket);
-      }),
-    setContext: (contextOptions) => server.setSecureContext(contextOptions),
+    terminate,
+    setContext(contextOptions) {
+      context = createSecureContext(contextOptions);
+      bundle = bundleOf(contextOptions);
+    },
   };
+}
+
+function bundleOf(options: SecureContextOptions): string[] {
+  const ca = options.ca;
+  if (!ca) return [];
+  return (Array.isArray(ca) ? ca : [ca]).map((c) => c.toString());
+}
+
+/** verifyLeaf's sentence as a bounded metric reason. */
+function verifyReason(reason: string): string {
+  if (/expired/.test(reason)) return 'cert_has_expired';
+  if (/not valid until/.test(reason)) return 'cert_not_yet_valid';
+  if (/not signed by any CA/.test(reason)) return 'unknown_ca';
+  if (/is a CA certificate/.test(reason)) return 'not_a_leaf';
+  if (/trust bundle is empty/.test(reason)) return 'empty_trust_bundle';
+  return 'invalid_certificate';
 }
 
 /** A short, bounded reason for the tls_handshake_errors metric: OpenSSL's reason or node's code. */
