@@ -1,6 +1,7 @@
 // Errors the CLI reports to its user as one line, without a stack: a bad flag, a missing file,
-// a refusal. `usage` errors also print the command's usage and exit 2; the rest exit 1.
-export type CliErrorKind = 'usage' | 'invalid-flag' | 'file' | 'refused';
+// a refusal, an external command (iptables) missing or failing. `usage` errors (a command used
+// wrongly; for `init`, any bad argument) exit 2; the rest exit 1.
+export type CliErrorKind = 'usage' | 'invalid-flag' | 'file' | 'refused' | 'command';
 
 export class CliError extends Error {
   readonly kind: CliErrorKind;

@@ -1,8 +1,10 @@
 // Dispatches outrigger-injector's commands and turns every failure into a message and an exit
-// code: 0 done, 1 failed (a bad flag or file, named in the message), 2 unknown command.
+// code: 0 done, 1 failed (a bad flag or file, a failing iptables, named in the message), 2 unknown
+// command (and for `init`, any bad argument: see cli-error.ts).
 import { runCa } from './ca-command.ts';
 import { CliError } from './cli-error.ts';
 import type { CliIo } from './cli-io.ts';
+import { runInit } from './init-command.ts';
 import { MAIN_USAGE } from './usage.ts';
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -19,6 +21,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       case 'ca':
         return await runCa(rest, io);
+      case 'init':
+        return await runInit(rest, io);
       default:
         io.err(`outrigger-injector: unknown command ${JSON.stringify(command)}\n\n${MAIN_USAGE}`);
         return 2;

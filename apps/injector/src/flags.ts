@@ -36,7 +36,7 @@ export function positiveInteger(command: string, flag: string, value: string | u
 }
 
 /** The known flag nearest to a typo, if it is near enough to be what was meant. */
-function closest(typo: string, known: string[]): string | undefined {
+export function closest(typo: string, known: string[]): string | undefined {
   let best: { name: string; distance: number } | undefined;
   for (const name of known) {
     const distance = editDistance(typo, name);

@@ -5,6 +5,7 @@ export const MAIN_USAGE = `Usage: outrigger-injector <command> [flags]
 Commands:
   ca init     create the mesh CA (ca.crt, ca.key)
   ca issue    issue a workload certificate (tls.crt, tls.key, ca.crt)
+  init        install the iptables rules that send the pod's TCP traffic through the proxy
 
 Run 'outrigger-injector <command> --help' for a command's flags.`;
 
@@ -39,3 +40,29 @@ Flags:
   --ip ADDR               IP address to add to the certificate (repeatable)
   --validity-hours N      lifetime in hours (default 24, never past the CA's)
   -h, --help              show this help`;
+
+export const INIT_USAGE = `Usage: outrigger-injector init [capture flags] [--dry-run] [--cleanup] [--backend auto|nft|legacy]
+
+Installs the nat rules that redirect the pod's TCP traffic to the proxy: chains OUTRIGGER_INBOUND
+(from PREROUTING) and OUTRIGGER_OUTPUT (from OUTPUT). Safe to re-run. Prints our lines of
+iptables-save afterwards. Needs CAP_NET_ADMIN and CAP_NET_RAW. See docs/reference/init.md.
+
+Capture flags (lists are comma-separated; an empty value is an empty list):
+  --inbound-port N                    proxy inbound listener (default 15006)
+  --outbound-port N                   proxy outbound listener (default 15001)
+  --admin-port N                      proxy admin server (default 15020)
+  --proxy-uid N                       uid the proxy runs as; its traffic is not captured (default 1337)
+  --proxy-gid N                       gid the proxy runs as; likewise (default 1337)
+  --inbound-ports P,...               redirect only these inbound ports (default: all)
+  --exclude-inbound-ports P,...       inbound ports never redirected (default: none)
+  --exclude-outbound-ports P,...      outbound ports never redirected (default: none)
+  --include-outbound-cidrs C,...      capture outbound only to these blocks; '*' is all (default: all)
+  --exclude-outbound-cidrs C,...      destinations never captured (default: none)
+  --exclude-inbound-source-cidrs C,...  sources whose inbound traffic is not captured (default: none)
+  --ipv6 [true|false]                 also install the rules with ip6tables (default false)
+
+Flags:
+  --dry-run                           print the commands, change nothing (no root needed)
+  --cleanup                           remove our jumps and chains instead
+  --backend auto|nft|legacy           iptables backend (default auto: the one whose nat table has rules)
+  -h, --help                          show this help`;
