@@ -28,9 +28,21 @@ export interface TlsTerminator {
   setContext(contextOptions: SecureContextOptions): void;
 }
 
+/**
+ * A server context that can resume sessions: with client certificates requested, OpenSSL refuses
+ * a resumption ("session id context uninitialized", alert internal_error) unless the context has a
+ * session id context. tls.Server sets one on its own contexts; ours are built here, so we do too
+ * (through the native context that tls.Server itself uses).
+ */
+function serverContext(options: SecureContextOptions): SecureContext {
+  const context = createSecureContext(options);
+  (context as SecureContext & { context: { setSessionIdContext(id: string): void } }).context.setSessionIdContext('outrigger');
+  return context;
+}
+
 export function createTlsTerminator(opts: TlsTerminatorOptions): TlsTerminator {
   const requestCert = opts.mode === 'mutual';
-  let context: SecureContext = createSecureContext(opts.contextOptions);
+  let context: SecureContext = serverContext(opts.contextOptions);
   let bundle = bundleOf(opts.contextOptions);
   const ALPNCallback = ({ protocols }: { protocols: string[] }) =>
     protocols.includes(MESH_ALPN) ? MESH_ALPN : opts.alpnHttp1 && protocols.includes('http/1.1') ? 'http/1.1' : undefined;
@@ -85,7 +97,7 @@ export function createTlsTerminator(opts: TlsTerminatorOptions): TlsTerminator {
   return {
     terminate,
     setContext(contextOptions) {
-      context = createSecureContext(contextOptions);
+      context = serverContext(contextOptions);
       bundle = bundleOf(contextOptions);
     },
   };
