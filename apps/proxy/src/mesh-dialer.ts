@@ -14,7 +14,7 @@ export interface MeshDialer {
   tlsOptions(address: string, port: number): ConnectionOptions;
 }
 
-export function createMeshDialer(mesh: MeshConfig, identity: () => LoadedIdentity): MeshDialer {
+export function createMeshDialer(mesh: MeshConfig, identity: () => LoadedIdentity, isLocalAddress: (address: string) => boolean = () => false): MeshDialer {
   const networks = new BlockList();
   for (const cidr of mesh.networks) {
     const [net, bits] = cidr.split('/') as [string, string];
@@ -23,7 +23,9 @@ export function createMeshDialer(mesh: MeshConfig, identity: () => LoadedIdentit
   return {
     isMeshed: (address) => {
       const plain = address.replace(/^::ffff:/, '');
-      return networks.check(plain, isIPv6(plain) ? 'ipv6' : 'ipv4');
+      // This pod's own addresses: the rules never send the proxy's traffic back to its inbound
+      // side (UID 1337 is exempt first), so the app there would receive TLS it cannot read.
+      return !isLocalAddress(plain) && networks.check(plain, isIPv6(plain) ? 'ipv6' : 'ipv4');
     },
     tlsOptions(address, port) {
       const expected = mesh.peerIdentities[`${address}:${port}`] ?? mesh.peerIdentities[address];

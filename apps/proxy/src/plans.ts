@@ -86,7 +86,7 @@ function planTransparent(config: ProxyConfig, t: TransparentConfig, deps: PlanDe
 }
 
 /** Loopback, unspecified, and the addresses of this network namespace's interfaces (read once). */
-function localAddressCheck(): (address: string) => boolean {
+export function localAddressCheck(): (address: string) => boolean {
   const local = new Set<string>(['0.0.0.0', '::']);
   for (const addresses of Object.values(networkInterfaces())) for (const a of addresses ?? []) local.add(a.address);
   return (address) => address.startsWith('127.') || address === '::1' || local.has(address.replace(/^::ffff:/, ''));

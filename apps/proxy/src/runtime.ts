@@ -9,7 +9,7 @@ import type { LoadedIdentity } from './identity.ts';
 import { startFilesIdentity } from './identity-source.ts';
 import { createMeshDialer } from './mesh-dialer.ts';
 import { startListener, type RunningListener } from './listener.ts';
-import { planListeners } from './plans.ts';
+import { localAddressCheck, planListeners } from './plans.ts';
 import { createKernelResolver } from '@outrigger/original-dst';
 import { createObserver } from './observe.ts';
 
@@ -46,7 +46,7 @@ export async function startProxy(config: ProxyConfig, logger: Logger): Promise<R
     : null;
   const setExpiry = (i: LoadedIdentity) => metrics.certExpiration.set(Math.floor(i.certificate.notAfter.getTime() / 1000));
   if (source) setExpiry(source.current());
-  const dialer = source && config.mesh.networks.length > 0 ? createMeshDialer(config.mesh, () => source.current()) : null;
+  const dialer = source && config.mesh.networks.length > 0 ? createMeshDialer(config.mesh, () => source.current(), localAddressCheck()) : null;
   const observer = createObserver({ metrics, accessLog, now, wallNow: Date.now });
   let draining = false;
 
