@@ -9,6 +9,8 @@ export type PkiErrorCode =
   | 'invalid-validity'
   | 'invalid-key'
   | 'invalid-certificate'
+  | 'invalid-csr'
+  | 'csr-identity-mismatch'
   | 'not-a-ca'
   | 'ca-key-mismatch'
   | 'ca-expired';

@@ -23,6 +23,23 @@ const HOUR_MS = 60 * 60 * 1000;
 const MAX_COMMON_NAME = 64;
 
 export function issueLeaf(opts: IssueLeafOptions): CertificateBundle {
+  const plan = planLeaf(opts);
+  const keys = loadKeyPair(opts.keyPair ?? generateKeyPair(), 'leaf');
+  return { certPem: buildLeaf(plan, keys.publicKey), keyPem: keys.privateKeyPem };
+}
+
+/** Everything a leaf needs except its public key, checked; shared with signCsr so that a
+ * certificate signed from a CSR has exactly the profile of one issued with a fresh key. */
+export interface LeafPlan {
+  ca: LoadedCa;
+  identity: SpiffeId;
+  dnsNames: string[];
+  ipAddresses: Uint8Array[];
+  notBefore: Date;
+  notAfter: Date;
+}
+
+export function planLeaf(opts: Omit<IssueLeafOptions, 'keyPair'>): LeafPlan {
   const identityProblem = validateSpiffeId(opts.identity);
   if (identityProblem !== undefined) throw new PkiError('invalid-identity', `invalid identity: ${identityProblem}`);
   const dnsNames = (opts.dnsNames ?? []).map(checkDnsName);
@@ -33,28 +50,38 @@ export function issueLeaf(opts: IssueLeafOptions): CertificateBundle {
   }
   const now = (opts.now ?? new Date()).getTime();
   const ca = loadCa(opts.ca);
-
   const caNotAfter = ca.cert.validity.notAfter.getTime();
   if (caNotAfter <= now) {
     throw new PkiError('ca-expired', `the CA certificate expired at ${ca.cert.validity.notAfter.toISOString()}; create a new CA`);
   }
-  const keys = loadKeyPair(opts.keyPair ?? generateKeyPair(), 'leaf');
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = keys.publicKey;
-  cert.serialNumber = randomSerialHex();
-  // A leaf valid outside its CA's window fails verification there anyway; say so in the cert.
-  cert.validity.notBefore = new Date(Math.max(now - CLOCK_SKEW_MS, ca.cert.validity.notBefore.getTime()));
-  cert.validity.notAfter = new Date(Math.min(now + validityHours * HOUR_MS, caNotAfter));
+  return {
+    ca,
+    identity: opts.identity,
+    dnsNames,
+    ipAddresses,
+    // A leaf valid outside its CA's window fails verification there anyway; say so in the cert.
+    notBefore: new Date(Math.max(now - CLOCK_SKEW_MS, ca.cert.validity.notBefore.getTime())),
+    notAfter: new Date(Math.min(now + Math.round(validityHours * HOUR_MS), caNotAfter)),
+  };
+}
 
-  const sa = opts.identity.serviceAccount;
+export function buildLeaf(plan: LeafPlan, publicKey: forge.pki.rsa.PublicKey): string {
+  const { ca } = plan;
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = publicKey;
+  cert.serialNumber = randomSerialHex();
+  cert.validity.notBefore = plan.notBefore;
+  cert.validity.notAfter = plan.notAfter;
+
+  const sa = plan.identity.serviceAccount;
   // RFC 5280 4.2.1.6: with an empty subject the SAN carries the whole name and must be critical.
   const subject = sa.length <= MAX_COMMON_NAME ? [{ name: 'commonName', value: sa }] : [];
   cert.setSubject(subject);
   cert.setIssuer(ca.cert.subject.attributes);
   const altNames = [
-    { type: 6, value: formatSpiffeId(opts.identity) },
-    ...dnsNames.map((value) => ({ type: 2, value })),
-    ...ipAddresses.map((bytes) => ({ type: 7, value: toBinaryString(bytes) })),
+    { type: 6, value: formatSpiffeId(plan.identity) },
+    ...plan.dnsNames.map((value) => ({ type: 2, value })),
+    ...plan.ipAddresses.map((bytes) => ({ type: 7, value: toBinaryString(bytes) })),
   ];
   cert.setExtensions([
     { name: 'basicConstraints', cA: false, critical: true },
@@ -65,10 +92,15 @@ export function issueLeaf(opts: IssueLeafOptions): CertificateBundle {
     { name: 'subjectAltName', altNames, critical: subject.length === 0 },
   ]);
   cert.sign(ca.privateKey, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.privateKeyPem };
+  return forge.pki.certificateToPem(cert);
 }
 
-function loadCa(bundle: CertificateBundle): { cert: forge.pki.Certificate; privateKey: forge.pki.rsa.PrivateKey } {
+interface LoadedCa {
+  cert: forge.pki.Certificate;
+  privateKey: forge.pki.rsa.PrivateKey;
+}
+
+function loadCa(bundle: CertificateBundle): LoadedCa {
   const cert = readCertificate(bundle.certPem, 'CA certificate');
   if (!isCaCertificate(cert)) throw new PkiError('not-a-ca', 'the CA certificate is not a CA (its basicConstraints lack cA=true)');
   const key = readRsaPrivateKey(bundle.keyPem, 'CA');
