@@ -12,7 +12,7 @@ test('the one-machine mesh demo shows a request through both sidecars and cleans
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /hello from the legacy app/);
   assert.match(r.stdout, /outrigger_requests_total\{direction="outbound",status_code="200"[^}]*authority="198\.18\.0\.2:8080"\} 1/);
-  assert.match(r.stdout, /outrigger_requests_total\{direction="inbound",status_code="200"[^}]*\} 1/);
+  assert.match(r.stdout, /outrigger_requests_total\{direction="inbound",status_code="200",classification="success",tls="mutual",peer_identity="spiffe:\/\/cluster\.local\/ns\/demo\/sa\/client"[^}]*\} 1/);
   assert.match(r.stdout, /removed both namespaces/);
   const left = (await listNamespaces()).filter((ns) => ns.startsWith('outrigger-demo-'));
   assert.deepEqual(left, []);
