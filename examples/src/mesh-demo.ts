@@ -114,7 +114,7 @@ accessLog: { stdout: true }
   for (const [name, pod] of Object.entries(pods)) {
     const metrics = sh(inPod(pod, 'curl', '-sS', 'http://127.0.0.1:15020/metrics'), true);
     const lines = metrics.split('\n').filter((l) => l.startsWith('outrigger_requests_total{'));
-XX
+    process.stdout.write(`  sidecar ${name} /metrics:\n${lines.map((l) => `    ${l}`).join('\n')}\n`);
   }
   if (once) return;
   process.stdout.write(`\nTry more (in another terminal, as root):
