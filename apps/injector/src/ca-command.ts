@@ -2,7 +2,7 @@
 // from @outrigger/pki; this file reads and writes the PEM files and explains what went wrong.
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createCa, describeCertificate, formatSpiffeId, issueLeaf } from '@outrigger/pki';
+import { createCa, describeCertificate, formatSpiffeId, issueLeaf, type CertificateBundle } from '@outrigger/pki';
 import { DEFAULT_TRUST_DOMAIN, parseCaArgs, type CaInitOptions, type CaIssueOptions } from './ca-args.ts';
 import { CliError } from './cli-error.ts';
 import type { CliIo } from './cli-io.ts';
@@ -41,29 +41,32 @@ export async function applyCaInit(opts: CaInitOptions, io: CliIo): Promise<void>
 
 export async function applyCaIssue(opts: CaIssueOptions, io: CliIo): Promise<void> {
   const cmd = 'ca issue';
-  const caCertPath = join(opts.caDir, 'ca.crt');
-  const caKeyPath = join(opts.caDir, 'ca.key');
-  const certPem = await readCaFile(cmd, caCertPath, 'CA certificate', opts.caDir);
-  const keyPem = await readCaFile(cmd, caKeyPath, 'CA key', opts.caDir);
-  const files = { cert: caCertPath, key: caKeyPath };
-
-  // createCa names the trust domain in a URI SAN 'spiffe://<td>'; other CAs may not.
-  const caUris = explainPki(cmd, files, () => describeCertificate(certPem).uris);
-  const caTrustDomain = caUris.find((u) => /^spiffe:\/\/[^/]+$/.test(u))?.slice('spiffe://'.length);
-  if (opts.trustDomain !== undefined && caTrustDomain !== undefined && opts.trustDomain !== caTrustDomain) {
-    throw new CliError('invalid-flag', `${cmd}: --trust-domain ${opts.trustDomain} does not match the trust domain of the CA in ${caCertPath} (${caTrustDomain})`);
-  }
-  const identity = { trustDomain: opts.trustDomain ?? caTrustDomain ?? DEFAULT_TRUST_DOMAIN, namespace: opts.namespace, serviceAccount: opts.serviceAccount };
+  const { ca, trustDomain, files } = await loadCaDir(cmd, opts.caDir, opts.trustDomain);
+  const identity = { trustDomain, namespace: opts.namespace, serviceAccount: opts.serviceAccount };
 
   const leaf = explainPki(cmd, files, () =>
-    issueLeaf({ ca: { certPem, keyPem }, identity, dnsNames: opts.dnsNames, ipAddresses: opts.ipAddresses, validityHours: opts.validityHours }),
+    issueLeaf({ ca, identity, dnsNames: opts.dnsNames, ipAddresses: opts.ipAddresses, validityHours: opts.validityHours }),
   );
   await writeFiles(cmd, opts.out, undefined, [
     { path: join(opts.out, 'tls.key'), data: leaf.keyPem, mode: SECRET },
     { path: join(opts.out, 'tls.crt'), data: leaf.certPem, mode: PUBLIC },
-    { path: join(opts.out, 'ca.crt'), data: certPem, mode: PUBLIC },
+    { path: join(opts.out, 'ca.crt'), data: ca.certPem, mode: PUBLIC },
   ], true, io);
   io.out(`identity ${formatSpiffeId(identity)}, valid until ${describeCertificate(leaf.certPem).notAfter.toISOString()}`);
+}
+
+/** Reads DIR/ca.crt and DIR/ca.key, and the trust domain: the flag's, which must then match the CA's, or the CA's. */
+export async function loadCaDir(cmd: string, caDir: string, trustDomainFlag: string | undefined): Promise<{ ca: CertificateBundle; trustDomain: string; files: { cert: string; key: string } }> {
+  const files = { cert: join(caDir, 'ca.crt'), key: join(caDir, 'ca.key') };
+  const certPem = await readCaFile(cmd, files.cert, 'CA certificate', caDir);
+  const keyPem = await readCaFile(cmd, files.key, 'CA key', caDir);
+  // createCa names the trust domain in a URI SAN 'spiffe://<td>'; other CAs may not.
+  const caUris = explainPki(cmd, files, () => describeCertificate(certPem).uris);
+  const caTrustDomain = caUris.find((u) => /^spiffe:\/\/[^/]+$/.test(u))?.slice('spiffe://'.length);
+  if (trustDomainFlag !== undefined && caTrustDomain !== undefined && trustDomainFlag !== caTrustDomain) {
+    throw new CliError('invalid-flag', `${cmd}: --trust-domain ${trustDomainFlag} does not match the trust domain of the CA in ${files.cert} (${caTrustDomain})`);
+  }
+  return { ca: { certPem, keyPem }, trustDomain: trustDomainFlag ?? caTrustDomain ?? DEFAULT_TRUST_DOMAIN, files };
 }
 
 async function writeFiles(

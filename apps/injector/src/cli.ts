@@ -2,6 +2,7 @@
 // code: 0 done, 1 failed (a bad flag or file, a failing iptables, named in the message), 2 unknown
 // command (and for `init`, any bad argument: see cli-error.ts).
 import { runCa } from './ca-command.ts';
+import { runCaSigner } from './ca-signer-command.ts';
 import { CliError } from './cli-error.ts';
 import type { CliIo } from './cli-io.ts';
 import { runInit } from './init-command.ts';
@@ -21,6 +22,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       case 'ca':
         return await runCa(rest, io);
+      case 'ca-signer':
+        return await runCaSigner(rest, io);
       case 'init':
         return await runInit(rest, io);
       default:

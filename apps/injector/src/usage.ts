@@ -5,6 +5,7 @@ export const MAIN_USAGE = `Usage: outrigger-injector <command> [flags]
 Commands:
   ca init     create the mesh CA (ca.crt, ca.key)
   ca issue    issue a workload certificate (tls.crt, tls.key, ca.crt)
+  ca-signer   serve the mesh CA: sign workload CSRs for verified ServiceAccount tokens
   init        install the iptables rules that send the pod's TCP traffic through the proxy
 
 Run 'outrigger-injector <command> --help' for a command's flags.`;
@@ -40,6 +41,33 @@ Flags:
   --ip ADDR               IP address to add to the certificate (repeatable)
   --validity-hours N      lifetime in hours (default 24, never past the CA's)
   -h, --help              show this help`;
+
+export const CA_SIGNER_USAGE = `Usage: outrigger-injector ca-signer --ca-dir DIR [flags]
+
+Signs workload certificates over HTTPS: POST /v1/certificates with the workload's projected
+ServiceAccount token (Authorization: Bearer) and {"csr": "<PEM>"}. The token is checked with the
+Kubernetes TokenReview API; the CSR must ask for exactly spiffe://<td>/ns/<ns>/sa/<sa> of that
+ServiceAccount. GET /healthz answers 200. See docs/reference/cli.md.
+
+Flags:
+  --ca-dir DIR              directory holding ca.crt and ca.key (from 'ca init')
+  --listen ADDR:PORT        where to listen (default 0.0.0.0:15012; port 0 picks a free port)
+  --tls-cert FILE           the signer's serving certificate (with --tls-key; default: issued
+  --tls-key FILE              from the CA for the identity below, renewed every 12 h)
+  --trust-domain TD         must match the CA's (default: the CA's, else cluster.local)
+  --namespace NS            the signer's own namespace (default outrigger-system)
+  --service-account SA      the signer's own ServiceAccount (default outrigger-injector)
+  --dns NAME                DNS name of the serving certificate (repeatable;
+                              default outrigger-ca.outrigger-system.svc)
+  --ip ADDR                 IP address of the serving certificate (repeatable)
+  --kube-api URL            the API server (default https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT)
+  --kube-token-file FILE    the signer's own token, re-read for every TokenReview
+                              (default /var/run/secrets/kubernetes.io/serviceaccount/token)
+  --kube-ca-file FILE       CA of the API server (default /var/run/secrets/kubernetes.io/serviceaccount/ca.crt)
+  --audience AUD            audience workload tokens must carry (default outrigger)
+  --validity-hours N        lifetime of the certificates it signs (default 24, at most 168)
+  --validity-seconds N      lifetime in seconds instead; for tests of rotation
+  -h, --help                show this help`;
 
 export const INIT_USAGE = `Usage: outrigger-injector init [capture flags] [--dry-run] [--cleanup] [--backend auto|nft|legacy]
 

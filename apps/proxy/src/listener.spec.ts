@@ -9,7 +9,8 @@ import { startListener, type ListenerPlan, type RunningListener } from './listen
 import type { Observer } from './observe.ts';
 import type { ConnectionRecord, RequestRecord } from './record.ts';
 
-const timeouts = { tlsHandshake: 1000, detect: 200, upstreamConnect: 1000, idle: 10_000, drain: 1000, identityPoll: 30_000 };
+const timeouts = { tlsHandshake: 1000, detect: 200, upstreamConnect: 1000, idle: 10_000, drain: 1000, identityPoll: 30_000, upstreamResponse: 5000, requestHeaders: 5000 };
+const limits = { maxRequestHeaderBytes: 16_384 };
 const closed: ConnectionRecord[] = [];
 const requests: RequestRecord[] = [];
 const observer: Observer = { connectionRouted: () => {}, connectionClosed: (r) => void closed.push(r), requestEnded: (r) => void requests.push(r) };
@@ -43,7 +44,7 @@ before(async () => {
   echoPort = (echo.address() as AddressInfo).port;
   resolverTable = new Map();
   // The fake keys on the listener's local port; each test sets what "the kernel" would answer.
-  listener = await startListener(plan(createFakeResolver(resolverTable)), timeouts, observer, () => performance.now());
+  listener = await startListener(plan(createFakeResolver(resolverTable)), { timeouts, limits }, observer, () => performance.now());
 });
 
 after(async () => {

@@ -63,7 +63,12 @@ export interface RunningListener {
   destroyAll(): void;
 }
 
-export async function startListener(plan: ListenerPlan, timeouts: ProxyConfig['timeouts'], observer: Observer, now: () => number): Promise<RunningListener> {
+export interface ListenerSettings {
+  timeouts: ProxyConfig['timeouts'];
+  limits: ProxyConfig['limits'];
+}
+
+export async function startListener(plan: ListenerPlan, { timeouts, limits }: ListenerSettings, observer: Observer, now: () => number): Promise<RunningListener> {
   const terminator = (mode: 'server' | 'mutual', contextOptions: SecureContextOptions, trustDomain?: string) =>
     createTlsTerminator({ mode, contextOptions, handshakeTimeoutMs: timeouts.tlsHandshake, alpnHttp1: true, trustDomain });
   const explicitTls = plan.tls ? terminator(plan.tls.mode, plan.tls.contextOptions) : null;
@@ -81,6 +86,9 @@ export async function startListener(plan: ListenerPlan, timeouts: ProxyConfig['t
         tls: upstream.tls,
         connectTimeoutMs: timeouts.upstreamConnect,
         idleTimeoutMs: timeouts.idle,
+        responseTimeoutMs: timeouts.upstreamResponse,
+        headersTimeoutMs: timeouts.requestHeaders,
+        maxHeaderBytes: limits.maxRequestHeaderBytes,
         forwardedHeaders: plan.direction === 'inbound',
         now,
         onRequestEnd: (request) => observer.requestEnded(request),

@@ -54,7 +54,7 @@ export async function startProxy(config: ProxyConfig, logger: Logger): Promise<R
   const listeners: RunningListener[] = [];
   for (const plan of plans) {
     try {
-      listeners.push(await startListener(plan, config.timeouts, observer, now));
+      listeners.push(await startListener(plan, config, observer, now));
     } catch (err) {
       for (const started of listeners) await started.stopAccepting();
       throw new ListenError(`listener ${plan.name}`, plan.address, plan.port, err as NodeJS.ErrnoException);

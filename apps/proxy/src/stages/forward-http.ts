@@ -1,14 +1,14 @@
 // HTTP/1.x to the upstream through http-proxy-3, over a keep-alive pool: one RequestRecord per
 // request (timings, sizes, status, error kind), x-request-id when missing, x-forwarded-*, proxy
 // errors answered as 502/503/504 with `x-outrigger-error`, WebSocket upgrades passed through.
-import { Agent, Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, Server, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { peerIdentityFromSubjectAltName } from '@outrigger/pki';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
-import { classifyError, ERROR_KINDS, type ErrorKind } from '@outrigger/telemetry';
+import { classifyError, ERROR_KINDS, OutriggerError, type ErrorKind } from '@outrigger/telemetry';
 import type { ConnectionRecord, RequestRecord } from '../record.ts';
 
 export interface HttpUpstream {
@@ -16,6 +16,11 @@ export interface HttpUpstream {
   port: number;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
+  /** No byte from the app for this long while a request is in flight: 504 (nginx's proxy_read_timeout). */
+  responseTimeoutMs: number;
+  /** Slowloris: a client must finish its request headers within this time (408 otherwise). */
+  headersTimeoutMs: number;
+  maxHeaderBytes: number;
   /** x-forwarded-for/-proto/-port/-host for the app behind an inbound listener; outbound requests go out as the app wrote them. */
   forwardedHeaders: boolean;
   /** Mesh mTLS to the peer's inbound sidecar, options read per new connection (rotation). */
@@ -31,6 +36,25 @@ export interface HttpForwarder {
 }
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection'];
+/** Idle keep-alive to clients: longer than common client pools and load balancers (60 s). */
+const KEEP_ALIVE_MS = 65_000;
+
+/** One timer per connection waiting for complete request headers (slowloris protection). */
+function createHeaderTimers(onTimeout: (socket: Duplex) => void) {
+  const timers = new WeakMap<Duplex, NodeJS.Timeout>();
+  return {
+    arm(socket: Duplex, ms: number) {
+      clearTimeout(timers.get(socket));
+      const timer = setTimeout(() => onTimeout(socket), ms);
+      timer.unref();
+      timers.set(socket, timer);
+    },
+    disarm(socket: Duplex) {
+      clearTimeout(timers.get(socket));
+      timers.delete(socket);
+    },
+  };
+}
 
 /** The fixed hop-by-hop headers plus those a Connection header names. */
 function hopByHop(connection: string | string[] | undefined): string[] {
@@ -51,17 +75,33 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
   const proxy = createProxyServer({ target: `${scheme}://${upstreamHost}`, agent, xfwd: false, ws: true, secure: true, connectTimeout: upstream.connectTimeoutMs });
   const records = new WeakMap<object, ConnectionRecord>();
   const requests = new WeakMap<IncomingMessage, RequestRecord>();
-  const server = new Server({ keepAliveTimeout: 65_000, requestTimeout: 0 });
+  // requestTimeout 0: uploads may be long. node enforces headersTimeout only on connections it
+  // accepted itself (ours are handed over with emit), so slow headers are bounded by headerTimers.
+  const server = new Server({
+    keepAliveTimeout: KEEP_ALIVE_MS,
+    requestTimeout: 0,
+    maxHeaderSize: upstream.maxHeaderBytes,
+  });
+
+  const headerTimers = createHeaderTimers((socket) => {
+    const connection = records.get(socket);
+    if (connection) connection.error ??= 'request_header_timeout';
+    if (socket.writable) socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\nx-outrigger-error: request_header_timeout\r\ncontent-length: 0\r\n\r\n');
+    setTimeout(() => socket.destroy(), 1000).unref();
+  });
 
   proxy.on('proxyReq', (proxyReq, req) => {
     const request = requests.get(req);
     if (request) request.upstreamStartedAt = upstream.now();
+    // http-proxy's own proxyTimeout destroys without a cause (a 502 "socket hang up"); ours says
+    // what happened, so the client gets 504 upstream_timeout.
+    proxyReq.setTimeout(upstream.responseTimeoutMs, () => proxyReq.destroy(new OutriggerError('upstream_timeout', `no response bytes from the app for ${upstream.responseTimeoutMs} ms`)));
     // Hop-by-hop headers (RFC 9110 7.6.1) describe the client's hop: its `Connection: close`
     // forwarded upstream would defeat the pool. Upgrades keep theirs (http-proxy handles them).
     if (req.headers.upgrade) return;
     for (const header of hopByHop(req.headers.connection)) proxyReq.removeHeader(header);
   });
-  proxy.on('proxyRes', (proxyRes, req) => {
+  proxy.on('proxyRes', (proxyRes, req, res) => {
     // Likewise the app's `Connection`/`Keep-Alive` describe its hop to us; node's server decides
     // the client's (honouring the client's own `Connection: close`).
     if (proxyRes.statusCode !== 101) for (const header of hopByHop(proxyRes.headers.connection)) delete proxyRes.headers[header];
@@ -71,6 +111,14 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
     const peer = (proxyRes.socket as TLSSocket | null)?.getPeerCertificate?.();
     if (peer) request.connection.peerIdentity = peerIdentityFromSubjectAltName(peer.subjectaltname) ?? null;
     proxyRes.on('data', (chunk: Buffer) => (request.bytesSent += chunk.length));
+    // The app went away mid-response: a pipe does not end the client's response then, so the
+    // client would wait for bytes that never come. Close it so it sees a truncated response.
+    proxyRes.once('close', () => {
+      if (proxyRes.complete) return;
+      request.error ??= 'upstream_reset';
+      addFlag(request, ERROR_KINDS.upstream_reset.flag);
+      res.destroy();
+    });
   });
   // The client went away while the upstream request was in flight; res 'close' records it.
   proxy.on('econnreset', () => {});
@@ -82,8 +130,11 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
       return;
     }
     connection.requests++;
+    headerTimers.disarm(req.socket);
     const request = newRequest(connection, req, upstream.now());
     requests.set(req, request);
+    // The next request on this connection must arrive with complete headers in time too.
+    res.once('finish', () => headerTimers.arm(req.socket, KEEP_ALIVE_MS + upstream.headersTimeoutMs));
     if (!req.headers['x-request-id']) req.headers['x-request-id'] = request.requestId;
     if (upstream.forwardedHeaders) setForwardedHeaders(req, connection);
     res.once('close', () => {
@@ -115,10 +166,14 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
     });
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // Malformed requests, oversized headers, slow headers (slowloris): answered and closed.
+    const kind = classifyError(err, 'downstream');
     const connection = records.get(socket);
-    if (connection) connection.error ??= err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'bad_request';
-    if (socket.writable && err.code !== 'ECONNRESET') socket.end(err.code === 'HPE_HEADER_OVERFLOW' ? 'HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\n\r\n' : 'HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-    else socket.destroy();
+    if (connection) connection.error ??= kind;
+    const status = ERROR_KINDS[kind].httpStatus;
+    if (socket.writable && status && kind !== 'downstream_aborted') {
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nconnection: close\r\nx-outrigger-error: ${kind}\r\ncontent-length: 0\r\n\r\n`);
+    } else socket.destroy();
   });
 
   function answerError(res: ServerResponse, request: RequestRecord, err: Error): void {
@@ -147,6 +202,8 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
       if (peeked && handle) handle._consumed = true;
       server.emit('connection', socket);
       socket.resume();
+      headerTimers.arm(socket, upstream.headersTimeoutMs);
+      socket.once('close', () => headerTimers.disarm(socket));
     },
     close() {
       server.closeAllConnections();

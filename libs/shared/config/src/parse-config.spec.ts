@@ -13,7 +13,8 @@ test('a minimal config gets every documented default', () => {
   assert.deepEqual(r.config.listeners[0], { name: 'web', address: '0.0.0.0', port: 8443, tls: 'mutual', upstream: { host: '127.0.0.1', port: 8080 }, protocol: 'detect' });
   assert.deepEqual(r.config.accessLog, { stdout: true });
   assert.equal(r.config.log.level, 'info');
-  assert.deepEqual(r.config.timeouts, { tlsHandshake: 10_000, detect: 3_000, upstreamConnect: 5_000, idle: 3_600_000, drain: 25_000, identityPoll: 30_000 });
+  assert.deepEqual(r.config.timeouts, { tlsHandshake: 10_000, detect: 3_000, upstreamConnect: 5_000, idle: 3_600_000, drain: 25_000, identityPoll: 30_000, upstreamResponse: 60_000, requestHeaders: 10_000 });
+  assert.deepEqual(r.config.limits, { maxRequestHeaderBytes: 16_384 });
 });
 
 test('an IPv6 upstream is accepted in brackets', () => {

@@ -120,8 +120,13 @@ export const proxyConfigSchema = z
         idle: duration('1h'),
         drain: duration('25s'),
         identityPoll: duration('30s'),
+        upstreamResponse: duration('60s'),
+        requestHeaders: duration('10s'),
       })
-      .default({ tlsHandshake: 10_000, detect: 3_000, upstreamConnect: 5_000, idle: 3_600_000, drain: 25_000, identityPoll: 30_000 }),
+      .default({ tlsHandshake: 10_000, detect: 3_000, upstreamConnect: 5_000, idle: 3_600_000, drain: 25_000, identityPoll: 30_000, upstreamResponse: 60_000, requestHeaders: 10_000 }),
+    limits: z
+      .strictObject({ maxRequestHeaderBytes: z.number().int().min(1024).max(1024 * 1024).default(16 * 1024) })
+      .default({ maxRequestHeaderBytes: 16 * 1024 }),
   })
   .superRefine((config, ctx) => {
     if (config.listeners.length === 0 && !config.transparent) {

@@ -7,3 +7,5 @@ export { writeCertFixture } from './cert-fixture.ts';
 export type { CertFixture } from './cert-fixture.ts';
 export { createPodPair, isRoot, listNamespaces } from './netns.ts';
 export type { Pod, PodPair } from './netns.ts';
+export { startFakeTokenReview } from './fake-token-review.ts';
+export type { FakeReviewAnswer, FakeTokenReview, ReceivedReview } from './fake-token-review.ts';
