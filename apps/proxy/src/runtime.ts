@@ -35,7 +35,7 @@ export async function startProxy(config: ProxyConfig, logger: Logger): Promise<R
   const now = () => performance.now();
   const metrics = createMetrics({ version: PROXY_VERSION });
   const processRegistry = createProcessRegistry();
-  const accessLog = createAccessLog({ stdout: config.accessLog.stdout, file: config.accessLog.file });
+  const accessLog = createAccessLog({ ...config.accessLog, onError: (err) => logger.warn({ err: err.message }, 'access log') });
   await accessLog.ready;
   const source = config.identity
     ? startFilesIdentity(config.identity, {

@@ -11,7 +11,7 @@ test('a minimal config gets every documented default', () => {
   assert.ok(r.ok, JSON.stringify(r));
   assert.deepEqual(r.config.admin, { address: '0.0.0.0', port: 15020 });
   assert.deepEqual(r.config.listeners[0], { name: 'web', address: '0.0.0.0', port: 8443, tls: 'mutual', upstream: { host: '127.0.0.1', port: 8080 }, protocol: 'detect' });
-  assert.deepEqual(r.config.accessLog, { stdout: true });
+  assert.deepEqual(r.config.accessLog, { stdout: true, maxFileBytes: 104_857_600, maxFiles: 5 });
   assert.equal(r.config.log.level, 'info');
   assert.deepEqual(r.config.timeouts, { tlsHandshake: 10_000, detect: 3_000, upstreamConnect: 5_000, idle: 3_600_000, drain: 25_000, identityPoll: 30_000, upstreamResponse: 60_000, requestHeaders: 10_000 });
   assert.deepEqual(r.config.limits, { maxRequestHeaderBytes: 16_384 });

@@ -109,8 +109,13 @@ export const proxyConfigSchema = z
     transparent: transparent.optional(),
     mesh: mesh.default({ trustDomain: 'cluster.local', networks: [], peerIdentities: {} }),
     accessLog: z
-      .strictObject({ stdout: z.boolean().default(true), file: z.string().min(1).optional() })
-      .default({ stdout: true }),
+      .strictObject({
+        stdout: z.boolean().default(true),
+        file: z.string().min(1).optional(),
+        maxFileBytes: z.number().int().min(4096).default(100 * 1024 * 1024),
+        maxFiles: z.number().int().min(1).max(100).default(5),
+      })
+      .default({ stdout: true, maxFileBytes: 100 * 1024 * 1024, maxFiles: 5 }),
     log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).default({ level: 'info' }),
     timeouts: z
       .strictObject({

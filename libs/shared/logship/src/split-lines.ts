@@ -53,17 +53,20 @@ export class LineSplitter {
         this.#keep(chunk, start, chunk.length);
         return;
       }
+      let full: number;
       if (this.#lineBytes === 0) {
-        this.#emit(chunk, start, nl, nl - start, out); // the common case: the whole line is in this chunk
+        full = nl - start; // the common case: the whole line is in this chunk
+        this.#emit(chunk, start, nl, full, 1, out);
       } else {
         this.#keep(chunk, start, nl);
+        full = this.#lineBytes;
         const head = this.#carry.length === 1 ? (this.#carry[0] as Buffer) : Buffer.concat(this.#carry, this.#carryBytes);
-        this.#emit(head, 0, head.length, this.#lineBytes, out);
+        this.#emit(head, 0, head.length, full, 1, out);
         this.#carry = [];
         this.#carryBytes = 0;
+        this.#lineBytes = 0;
       }
-      this.#consumed += this.#lineBytes + 1;
-      this.#lineBytes = 0;
+      this.#consumed += full + 1;
       out.end = this.#consumed;
       start = nl + 1;
     }
@@ -76,7 +79,7 @@ export class LineSplitter {
   finish(out: SplitOutput): void {
     if (this.#lineBytes === 0) return;
     const head = Buffer.concat(this.#carry, this.#carryBytes);
-    this.#emit(head, 0, head.length, this.#lineBytes, out);
+    this.#emit(head, 0, head.length, this.#lineBytes, 0, out);
     this.#consumed += this.#lineBytes;
     this.#carry = [];
     this.#carryBytes = 0;
@@ -103,13 +106,15 @@ export class LineSplitter {
     this.#lineBytes += to - from;
   }
 
-  /** line = buf[from, to) with `full` bytes in the file (more than to - from when cut). */
-  #emit(buf: Buffer, from: number, to: number, full: number, out: SplitOutput): void {
+  /**
+   * line = buf[from, to) with `full` bytes in the file (more than to - from when it was cut),
+   * followed by `terminator` bytes (1 for the newline, 0 for the rest of a finished file).
+   */
+  #emit(buf: Buffer, from: number, to: number, full: number, terminator: number, out: SplitOutput): void {
     let end = Math.min(to, from + this.#maxLineBytes);
     const truncated = full > this.#maxLineBytes;
     if (truncated) {
-      // Cut on a character boundary: step back over UTF-8 continuation bytes (10xxxxxx).
-      while (end > from && ((buf[end] as number) & 0xc0) === 0x80) end--;
+      end = charBoundary(buf, from, end);
     } else if (end > from && buf[end - 1] === CR) {
       end--;
     }
@@ -118,6 +123,16 @@ export class LineSplitter {
       ? { text: buf.toString('utf8', from, end), bytes: full, truncatedFrom: full }
       : { text: buf.toString('utf8', from, end), bytes: full };
     out.lines.push(line);
-    out.ends.push(this.#consumed + full + 1);
+    out.ends.push(this.#consumed + full + terminator);
   }
+}
+
+/** The largest end' <= end such that buf[from, end') holds no partial UTF-8 character at its end. */
+export function charBoundary(buf: Buffer, from: number, end: number): number {
+  let lead = end - 1;
+  while (lead >= from && lead > end - 4 && ((buf[lead] as number) & 0xc0) === 0x80) lead--;
+  if (lead < from) return end; // only continuation bytes: not UTF-8 anyway, keep them
+  const b = buf[lead] as number;
+  const size = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+  return lead + size > end ? lead : end;
 }

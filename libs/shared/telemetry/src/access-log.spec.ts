@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withTempDir } from '@outrigger/testing';
 import { createAccessLog } from './access-log.ts';
@@ -141,4 +141,30 @@ test('stdout and a file together get the same lines; no destination is a silent 
   await none.ready;
   await none.flush();
   await none.close();
+});
+
+test('the file rolls by size into numbered files by rename, keeping every line whole and in order', async () => {
+  await withTempDir(async (dir) => {
+    const file = join(dir, 'access.log');
+    const log = createAccessLog({ file, maxFileBytes: 20_000, maxFiles: 3 });
+    await log.ready;
+    const lines = 400;
+    // Traffic arrives over time: batches of 10 lines, each flushed before the next.
+    for (let i = 0; i < lines; i++) {
+      log.write({ ...HTTP_RECORD, path: `/seq/${i}` });
+      if (i % 10 === 9) await log.flush();
+    }
+    await log.flush();
+    await log.close();
+    const names = readdirSync(dir).sort();
+    assert.deepEqual(names, ['access.log', 'access.log.1', 'access.log.2', 'access.log.3'], 'older files beyond maxFiles are deleted');
+    // Oldest first: .3, .2, .1, then the current file; together a contiguous tail of the sequence.
+    const seq = ['access.log.3', 'access.log.2', 'access.log.1', 'access.log'].flatMap((n) =>
+      readFileSync(join(dir, n), 'utf8').trim().split('\n').map((l) => Number((JSON.parse(l) as { path: string }).path.split('/')[2])),
+    );
+    assert.equal(seq.at(-1), lines - 1);
+    for (let i = 1; i < seq.length; i++) assert.equal(seq[i], (seq[i - 1] as number) + 1, 'no line lost or reordered within the kept files');
+    // A file may pass the limit by the lines buffered while the next one is being opened.
+    for (const n of names) assert.ok(statSync(join(dir, n)).size <= 20_000 + 10 * 1000, `${n} stays near the limit`);
+  });
 });

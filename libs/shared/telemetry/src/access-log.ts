@@ -1,6 +1,7 @@
 // Writes access-log lines to stdout and/or a file off the hot path: write() formats one line and
 // hands it to a pino SonicBoom per destination, which buffers in memory and writes asynchronously.
 // A destination that cannot be opened rejects `ready`, so the proxy can refuse to start.
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import pino from 'pino';
 import { formatAccessLogLine, type AccessLogRecord } from './access-log-record.ts';
 import { OutriggerError } from './error-kinds.ts';
@@ -19,7 +20,14 @@ export interface AccessLogOptions {
   onError?: (err: OutriggerError) => void;
   /** Per destination; default MAX_BUFFERED_BYTES. */
   maxBufferedBytes?: number;
+  /** Roll the file at this size: access.log -> access.log.1 -> ... (renamed, never copy-truncated). Default 100 MiB. */
+  maxFileBytes?: number;
+  /** Rolled files kept (access.log.1 ... access.log.N); older ones are deleted. Default 5. */
+  maxFiles?: number;
 }
+
+export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;
+export const DEFAULT_MAX_FILES = 5;
 
 export interface AccessLog {
   /** Resolves when every destination is open; rejects with a log_destination_unavailable error naming it. */
@@ -48,9 +56,24 @@ interface SinkOptions {
   onError: (err: OutriggerError) => void;
   onDrop: () => void;
   maxLength: number;
+  maxFileBytes: number;
+  maxFiles: number;
 }
 
-function openSink(target: Target, { onError, onDrop, maxLength }: SinkOptions): Sink {
+/**
+ * access.log.(N-1) -> access.log.N, ..., access.log -> access.log.1: each file keeps its inode, so a
+ * tailer that follows inodes (the log exporter, Fluent Bit, Promtail) reads the old one to its end.
+ */
+function rollFiles(path: string, maxFiles: number): void {
+  if (!existsSync(path)) return; // nothing to roll yet: shifting the others would lose one
+  rmSync(`${path}.${maxFiles}`, { force: true });
+  for (let n = maxFiles - 1; n >= 1; n--) {
+    if (existsSync(`${path}.${n}`)) renameSync(`${path}.${n}`, `${path}.${n + 1}`);
+  }
+  renameSync(path, `${path}.1`);
+}
+
+function openSink(target: Target, { onError, onDrop, maxLength, maxFileBytes, maxFiles }: SinkOptions): Sink {
   const where = target.kind === 'file' ? `access log file ${target.path}` : 'access log on stdout';
   const stream = target.kind === 'file'
     ? pino.destination({ dest: target.path, sync: false, mkdir: true, maxLength })
@@ -99,12 +122,33 @@ function openSink(target: Target, { onError, onDrop, maxLength }: SinkOptions): 
   stream.on('drain', written);
   stream.on('close', written);
   stream.on('drop', onDrop);
+  // Bytes in the current file: what it had when opened, plus what we handed over since.
+  let fileBytes = target.kind === 'file' && existsSync(target.path) ? statSync(target.path).size : 0;
+  // While SonicBoom reopens, lines keep buffering; the new file does not exist until it is
+  // 'ready' again, so a second roll waits for that.
+  let reopening = false;
+  stream.on('ready', () => (reopening = false));
+  const roll = (path: string): void => {
+    try {
+      rollFiles(path, maxFiles);
+      reopening = true;
+      stream.reopen(); // SonicBoom finishes the write in flight, then opens a fresh file at path
+      fileBytes = 0;
+    } catch (err) {
+      onError(new OutriggerError('log_destination_unavailable', `cannot roll ${where}: ${(err as Error).message}`, { cause: err }));
+      fileBytes = 0; // keep writing to the current file; try again after another maxFileBytes
+    }
+  };
 
   return {
     ready,
     write(line) {
       if (failed || closing) return;
       pending = true;
+      if (target.kind === 'file') {
+        fileBytes += Buffer.byteLength(line);
+        if (fileBytes > maxFileBytes && opened && !reopening) roll(target.path);
+      }
       stream.write(line);
     },
     flush() {
@@ -134,6 +178,8 @@ export function createAccessLog(opts: AccessLogOptions): AccessLog {
     onError: opts.onError ?? (() => {}),
     onDrop: () => void dropped++,
     maxLength: opts.maxBufferedBytes ?? MAX_BUFFERED_BYTES,
+    maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+    maxFiles: opts.maxFiles ?? DEFAULT_MAX_FILES,
   };
   const targets: Target[] = [];
   if (opts.stdout) targets.push({ kind: 'stdout' });
