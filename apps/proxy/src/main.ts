@@ -40,7 +40,8 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${file}: ok\n`);
       return 0;
     }
-    const proxy = await startProxy(config, logger);
+    let requestStop = (_signal: string) => {};
+    const proxy = await startProxy(config, logger, { onShutdownRequest: () => requestStop('POST /shutdown') });
     logger.info(
       {
         listeners: proxy.listeners.map((l) => ({ name: l.name, address: l.address, port: l.port })),
@@ -59,8 +60,14 @@ async function main(argv: string[]): Promise<number> {
           resolve();
         });
       };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
+      let stopping = false;
+      requestStop = (signal) => {
+        if (stopping) return;
+        stopping = true;
+        stop(signal);
+      };
+      process.once('SIGTERM', () => requestStop('SIGTERM'));
+      process.once('SIGINT', () => requestStop('SIGINT'));
     });
     return 0;
   } catch (err) {

@@ -1,7 +1,9 @@
 // The one place that writes metrics and access-log lines, from the records the stages filled in:
 // when a request ends, and when a connection closes. Stages never touch the registry or the log.
-import { ERROR_KINDS, type AccessLog, type AccessLogRecord, type Metrics } from '@outrigger/telemetry';
+import type { Counter, Gauge, LabelValues } from 'prom-client';
+import { ERROR_KINDS, type AccessLog, type AccessLogRecord, type Metrics, type SeriesExpiry } from '@outrigger/telemetry';
 import type { ConnectionRecord, RequestRecord } from './record.ts';
+import type { RecordFeed } from './record-feed.ts';
 
 export interface Observer {
   /** The connection's TLS and protocol are known (after detection): count it as open. */
@@ -12,21 +14,37 @@ export interface Observer {
 
 export interface ObserverDeps {
   metrics: Metrics;
+  /** Every series update is reported here, so series idle for long are dropped (bounded /metrics). */
+  expiry: SeriesExpiry;
   accessLog: AccessLog;
   /** Monotonic milliseconds (performance.now), the clock records are stamped with. */
   now: () => number;
   wallNow: () => number;
+  /** The dashboard's recent requests and `GET /tap` read the same records as the access log. */
+  feed?: RecordFeed;
 }
 
-export function createObserver({ metrics, accessLog, now, wallNow }: ObserverDeps): Observer {
+export function createObserver({ metrics, accessLog, expiry, now, wallNow, feed }: ObserverDeps): Observer {
+  const log = (record: AccessLogRecord) => {
+    accessLog.write(record);
+    feed?.publish(record);
+  };
+  const count = (metric: Counter<string>, labels: LabelValues<string>, value = 1) => {
+    metric.inc(labels, value);
+    expiry.touch(metric, labels);
+  };
+  const gauge = (metric: Gauge<string>, labels: LabelValues<string>, delta: number) => {
+    metric.inc(labels, delta);
+    expiry.touch(metric, labels, delta);
+  };
   const isoAt = (monotonic: number) => new Date(wallNow() - (now() - monotonic)).toISOString();
   const connectionLabels = (r: ConnectionRecord) => ({ direction: r.direction, tls: r.tls, protocol: r.protocol });
 
   function connectionRouted(record: ConnectionRecord): void {
     if (record.opened) return;
     record.opened = true;
-    metrics.tcpOpened.inc(connectionLabels(record));
-    metrics.tcpOpen.inc(connectionLabels(record));
+    count(metrics.tcpOpened, connectionLabels(record));
+    gauge(metrics.tcpOpen, connectionLabels(record), +1);
   }
 
   return {
@@ -34,24 +52,24 @@ export function createObserver({ metrics, accessLog, now, wallNow }: ObserverDep
     connectionClosed(record) {
       connectionRouted(record);
       const labels = connectionLabels(record);
-      metrics.tcpClosed.inc(labels);
-      metrics.tcpOpen.dec(labels);
-      metrics.tcpReceivedBytes.inc({ direction: record.direction, tls: record.tls }, record.bytesReceived);
-      metrics.tcpSentBytes.inc({ direction: record.direction, tls: record.tls }, record.bytesSent);
-      if (record.tlsFailure) metrics.tlsHandshakeErrors.inc({ direction: record.direction, reason: record.tlsFailure });
-      if (record.detectTimedOut) metrics.detectTimeouts.inc({ direction: record.direction, port: String(record.origPort ?? record.port) });
-      if (record.error && record.requests === 0) metrics.proxyErrors.inc({ direction: record.direction, error: record.error });
-      if (record.denied && record.requests === 0) metrics.authzDenied.inc({ port: String(record.origPort ?? record.port), reason: record.denied });
+      count(metrics.tcpClosed, labels);
+      gauge(metrics.tcpOpen, labels, -1);
+      count(metrics.tcpReceivedBytes, { direction: record.direction, tls: record.tls }, record.bytesReceived);
+      count(metrics.tcpSentBytes, { direction: record.direction, tls: record.tls }, record.bytesSent);
+      if (record.tlsFailure) count(metrics.tlsHandshakeErrors, { direction: record.direction, reason: record.tlsFailure });
+      if (record.detectTimedOut) count(metrics.detectTimeouts, { direction: record.direction, port: String(record.origPort ?? record.port) });
+      if (record.error && record.requests === 0) count(metrics.proxyErrors, { direction: record.direction, error: record.error });
+      if (record.denied && record.requests === 0) count(metrics.authzDenied, { port: String(record.origPort ?? record.port), reason: record.denied });
       // HTTP connections are logged per request; everything else gets one line per connection.
       if (record.requests > 0) return;
-      accessLog.write(connectionLine(record, isoAt(record.startedAt), now() - record.startedAt));
+      log(connectionLine(record, isoAt(record.startedAt), now() - record.startedAt));
     },
     requestEnded(request) {
       const connection = request.connection;
       const failed = request.responseCode >= 500 || (request.error !== null && request.error !== 'downstream_aborted');
       const classification = failed ? 'failure' : 'success';
       const inbound = connection.direction === 'inbound';
-      metrics.requests.inc({
+      count(metrics.requests, {
         direction: connection.direction,
         status_code: String(request.responseCode),
         classification,
@@ -60,10 +78,12 @@ export function createObserver({ metrics, accessLog, now, wallNow }: ObserverDep
         authority: inbound ? '' : request.authority,
       });
       const durationMs = now() - request.startedAt;
-      metrics.requestDuration.observe({ direction: connection.direction, classification, tls: connection.tls }, durationMs / 1000);
-      if (request.error) metrics.proxyErrors.inc({ direction: connection.direction, error: request.error });
-      if (request.error === 'authz_denied') metrics.authzDenied.inc({ port: String(connection.origPort ?? connection.port), reason: connection.denied ?? 'not_allowed' });
-      accessLog.write(requestLine(request, isoAt(request.startedAt), durationMs));
+      const durationLabels = { direction: connection.direction, classification, tls: connection.tls };
+      metrics.requestDuration.observe(durationLabels, durationMs / 1000);
+      expiry.touch(metrics.requestDuration, durationLabels);
+      if (request.error) count(metrics.proxyErrors, { direction: connection.direction, error: request.error });
+      if (request.error === 'authz_denied') count(metrics.authzDenied, { port: String(connection.origPort ?? connection.port), reason: connection.denied ?? 'not_allowed' });
+      log(requestLine(request, isoAt(request.startedAt), durationMs));
     },
   };
 }

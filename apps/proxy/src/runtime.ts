@@ -2,9 +2,11 @@
 // a validated config; and the drain that SIGTERM starts.
 import { readFileSync } from 'node:fs';
 import type { ProxyConfig } from '@outrigger/config';
-import { createAccessLog, createMetrics, createProcessRegistry, type Metrics } from '@outrigger/telemetry';
+import { createAccessLog, createMetrics, createProcessRegistry, startSeriesExpiry, type Metrics } from '@outrigger/telemetry';
 import type { Logger } from 'pino';
-import { startAdminServer, type RunningAdmin } from './admin-server.ts';
+import { startAdminServer, type RunningAdmin } from './admin/admin-server.ts';
+import { describeIdentity, redact } from './admin/introspect.ts';
+import { createRecordFeed } from './record-feed.ts';
 import type { LoadedIdentity } from './identity.ts';
 import { startFilesIdentity } from './identity-source.ts';
 import { createMeshDialer } from './mesh-dialer.ts';
@@ -31,7 +33,12 @@ export class ListenError extends Error {
   }
 }
 
-export async function startProxy(config: ProxyConfig, logger: Logger): Promise<RunningProxy> {
+export interface ProxyHooks {
+  /** `POST /shutdown` on the admin port (loopback only): for Jobs on clusters without native sidecars. */
+  onShutdownRequest?: () => void;
+}
+
+export async function startProxy(config: ProxyConfig, logger: Logger, hooks: ProxyHooks = {}): Promise<RunningProxy> {
   const now = () => performance.now();
   const metrics = createMetrics({ version: PROXY_VERSION });
   const processRegistry = createProcessRegistry();
@@ -47,7 +54,9 @@ export async function startProxy(config: ProxyConfig, logger: Logger): Promise<R
   const setExpiry = (i: LoadedIdentity) => metrics.certExpiration.set(Math.floor(i.certificate.notAfter.getTime() / 1000));
   if (source) setExpiry(source.current());
   const dialer = source && config.mesh.networks.length > 0 ? createMeshDialer(config.mesh, () => source.current(), localAddressCheck()) : null;
-  const observer = createObserver({ metrics, accessLog, now, wallNow: Date.now });
+  const expiry = startSeriesExpiry({ idleMs: config.metrics.idleSeriesExpiry });
+  const feed = createRecordFeed();
+  const observer = createObserver({ metrics, accessLog, expiry, now, wallNow: Date.now, feed });
   let draining = false;
 
   const plans = planListeners(config, { tlsOptions: source?.current().contextOptions ?? null, resolver: createKernelResolver, dialer });
@@ -70,8 +79,21 @@ export async function startProxy(config: ProxyConfig, logger: Logger): Promise<R
     admin = await startAdminServer({
       address: config.admin.address,
       port: config.admin.port,
+      metrics,
       registries: [metrics.registry, processRegistry],
+      app: config.metrics.app,
+      feed,
       isReady: () => !draining,
+      config: () => redact(config),
+      certs: () => describeIdentity(source?.current() ?? null),
+      identity: () => source?.current().certificate.spiffeId ?? null,
+      setLogLevel: (level) => {
+        const previous = logger.level;
+        logger.level = level;
+        logger.info({ previous, level }, 'log level changed');
+        return previous;
+      },
+      shutdown: () => hooks.onShutdownRequest?.(),
     });
   } catch (err) {
     for (const started of listeners) await started.stopAccepting();
@@ -93,6 +115,7 @@ export async function startProxy(config: ProxyConfig, logger: Logger): Promise<R
       if (remaining > 0) logger.warn({ remaining }, 'drain deadline reached; closing the connections still open');
       for (const l of listeners) l.destroyAll();
       source?.close();
+      expiry.stop();
       await accessLog.close();
       await admin.close();
       return { remaining };

@@ -116,6 +116,13 @@ export const proxyConfigSchema = z
         maxFiles: z.number().int().min(1).max(100).default(5),
       })
       .default({ stdout: true, maxFileBytes: 100 * 1024 * 1024, maxFiles: 5 }),
+    metrics: z
+      .strictObject({
+        idleSeriesExpiry: duration('10m'),
+        /** The app's own metrics, served on the proxy's /metrics too (prometheus.io/* of the pod). */
+        app: z.strictObject({ url: z.url({ protocol: /^https?$/ }), timeout: duration('2s') }).optional(),
+      })
+      .default({ idleSeriesExpiry: 600_000 }),
     log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).default({ level: 'info' }),
     timeouts: z
       .strictObject({

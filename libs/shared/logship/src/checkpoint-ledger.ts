@@ -36,9 +36,9 @@ export class CheckpointLedger {
     return this.#committed.get(key);
   }
 
-  /** Forgets a file that is gone for good. */
-  forget(key: string): void {
-    this.#committed.delete(key);
+  /** Forgets files no longer followed (each opening of a file has its own key, so this only frees memory). */
+  retain(keys: ReadonlySet<string>): void {
+    for (const key of this.#committed.keys()) if (!keys.has(key)) this.#committed.delete(key);
   }
 
   /** Batches opened and not yet committed (done ones waiting behind an earlier one count too). */

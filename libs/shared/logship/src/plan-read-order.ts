@@ -5,7 +5,6 @@
 // before `access.log.1` before `access.log`), and the file seen first is older.
 
 export interface ReadCandidate {
-  readonly key: string;
   readonly path: string;
   readonly gone: boolean;
   readonly mtimeMs: number;

@@ -13,4 +13,5 @@ export {
   ACCESS_LOG_FIELDS, NO_RESPONSE_FLAGS, formatAccessLogLine, formatResponseFlags,
   type AccessLogRecord, type Direction,
 } from './access-log-record.ts';
+export { startSeriesExpiry, DEFAULT_SERIES_IDLE_MS, type SeriesExpiry } from './series-expiry.ts';
 export { createAccessLog, MAX_BUFFERED_BYTES, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES, type AccessLog, type AccessLogOptions } from './access-log.ts';

@@ -27,6 +27,7 @@ function recordSamples(m: Metrics): void {
   m.proxyErrors.inc({ direction: 'outbound', error: 'upstream_connect_refused' });
   m.certExpiration.set(1_767_225_600);
   m.configReloads.inc({ component: 'mesh', result: 'success' });
+  m.appScrapeErrors.inc({ reason: 'timeout' });
 }
 
 interface Family { type: string; help: string; labels: Set<string> }

@@ -36,6 +36,7 @@ export interface Metrics {
   readonly certExpiration: Gauge;
   readonly configReloads: Counter<'component' | 'result'>;
   readonly buildInfo: Gauge<'version' | 'node_version'>;
+  readonly appScrapeErrors: Counter<'reason'>;
 }
 
 export interface MetricsOptions {
@@ -90,6 +91,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       'Configuration reload attempts; result is success or failure.', ['component', 'result']),
     buildInfo: gauge('outrigger_build_info',
       'Always 1; the labels say which Outrigger and Node.js versions are running.', ['version', 'node_version']),
+    appScrapeErrors: counter('outrigger_app_metrics_scrape_errors_total',
+      'Scrapes of the app\'s own metrics (merged into /metrics) that failed; reason is timeout, refused, status or invalid.', ['reason']),
   };
   metrics.buildInfo.set({ version: opts.version ?? 'unknown', node_version: process.version }, 1);
   return metrics;

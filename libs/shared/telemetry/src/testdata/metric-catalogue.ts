@@ -16,4 +16,5 @@ export const CATALOGUE: [field: Exclude<keyof Metrics, 'registry'>, name: string
   ['certExpiration', 'outrigger_identity_cert_expiration_timestamp_seconds', 'gauge', []],
   ['configReloads', 'outrigger_config_reloads_total', 'counter', ['component', 'result']],
   ['buildInfo', 'outrigger_build_info', 'gauge', ['version', 'node_version']],
+  ['appScrapeErrors', 'outrigger_app_metrics_scrape_errors_total', 'counter', ['reason']],
 ];

@@ -1,0 +1,352 @@
+// Follows the files a glob matches, through rename rotation, and hands out their complete lines.
+// Files are tracked by (dev, ino), never by name: rotation renames `access.log` to `access.log.1`
+// and the same inode is read on to its end. Every tracked file stays open, which also keeps a
+// deleted file readable and stops its inode number from being reused while we still know it.
+import { createHash } from 'node:crypto';
+import { glob, open, stat, type FileHandle } from 'node:fs/promises';
+import { basename, matchesGlob } from 'node:path';
+import type { Clock } from './clock.ts';
+import type { LogLine } from './log-line.ts';
+import { isRotatedAway, planReadOrder } from './plan-read-order.ts';
+import { fileKey, type FilePosition, type Positions } from './positions.ts';
+import type { ShipStats } from './ship-stats.ts';
+import { emptyOutput, LineSplitter, type SplitOutput } from './split-lines.ts';
+
+export interface TailerOptions {
+  /** Globs of the files to follow, e.g. /var/log/outrigger/access.log* */
+  readonly paths: readonly string[];
+  /** Globs matched against the file name alone; a match is never read (compressed rotations). */
+  readonly exclude: readonly string[];
+  readonly maxLineBytes: number;
+  /** Size of one read() from a file. */
+  readonly readBytes: number;
+  /** How long a rotated file must stay unchanged before its unterminated last line is shipped and it is let go. */
+  readonly rotateWaitMs: number;
+  /** Where to start in files found at the very first start (no positions file yet). */
+  readonly startAt: 'beginning' | 'end';
+  /** Files held open at once; past it, deleted files still unread are given up (and counted as lost). */
+  readonly maxOpenFiles: number;
+  readonly clock: Clock;
+  readonly stats: ShipStats;
+  readonly onEvent?: (event: TailEvent) => void;
+}
+
+export type TailEvent =
+  | { kind: 'file_opened'; path: string; offset: number; resumed: boolean }
+  | { kind: 'file_renamed'; from: string; to: string }
+  | { kind: 'file_gone'; path: string; unreadBytes: number }
+  | { kind: 'file_closed'; path: string }
+  | { kind: 'file_truncated'; path: string }
+  | { kind: 'position_reset'; path: string; reason: 'fingerprint_mismatch' | 'shorter_than_offset' }
+  | { kind: 'lines_lost'; path: string; lines: number | undefined; bytes: number; reason: 'deleted_unread' | 'vanished_while_stopped' }
+  | { kind: 'too_many_files'; path: string; maxOpenFiles: number };
+
+/** What the shipper needs to know of a tracked file: to build the positions file and the lag. */
+export interface TrackedView {
+  /** Unique per opening of a file: the ledger's key, so a later file that reuses the inode is not confused with it. */
+  readonly id: string;
+  readonly dev: string;
+  readonly ino: string;
+  readonly path: string;
+  readonly size: number;
+  /** Where reading started (resume offset, or 0 / the size for new files): the position until a batch commits. */
+  readonly startOffset: number;
+  readonly fingerprint: string;
+  readonly fingerprintBytes: number;
+}
+
+export interface TailRead {
+  readonly lines: LogLine[];
+  /** Per tracked-file id, the offset just past the last line returned from it. */
+  readonly ends: Map<string, number>;
+}
+
+interface Tracked extends TrackedView {
+  path: string;
+  size: number;
+  fingerprint: string;
+  fingerprintBytes: number;
+  readonly fh: FileHandle;
+  readonly splitter: LineSplitter;
+  readonly seen: number;
+  readOffset: number;
+  mtimeMs: number;
+  gone: boolean;
+  atEof: boolean;
+  lastChangeAt: number;
+}
+
+/** Fingerprint length: long enough that two access logs never share it (a timestamp is in the first line). */
+export const FINGERPRINT_BYTES = 1024;
+
+export class Tailer {
+  readonly #opts: TailerOptions;
+  readonly #files = new Map<string, Tracked>(); // by dev:ino
+  readonly #ready: Array<{ id: string; out: SplitOutput; next: number }> = [];
+  readonly #buf: Buffer;
+  /** Saved positions not matched to a file yet. */
+  readonly #saved: Map<string, FilePosition>;
+  readonly #hadPositions: boolean;
+  #firstScan = true;
+  #opened = 0;
+  #warnedFull = false;
+
+  /** `saved`: the positions file's content, or undefined when there was none (first start). */
+  constructor(opts: TailerOptions, saved: Positions | undefined) {
+    this.#opts = opts;
+    this.#buf = Buffer.allocUnsafe(opts.readBytes);
+    this.#saved = new Map((saved?.files ?? []).map((f) => [fileKey(f.dev, f.ino), f]));
+    this.#hadPositions = saved !== undefined;
+  }
+
+  files(): TrackedView[] {
+    return [...this.#files.values()];
+  }
+
+  /** Finds new, renamed, grown, truncated and vanished files. Call when reads come back empty. */
+  async scan(): Promise<void> {
+    const now = this.#opts.clock.now();
+    const present = new Set<string>();
+    for (const m of await this.#matches()) {
+      const key = fileKey(m.dev, m.ino);
+      present.add(key);
+      const f = this.#files.get(key);
+      if (f) {
+        if (f.path !== m.path) this.#emit({ kind: 'file_renamed', from: f.path, to: m.path });
+        f.path = m.path;
+        f.gone = false;
+      } else {
+        await this.#track(m.path, m.size, now);
+      }
+    }
+    if (this.#firstScan) await this.#afterFirstScan(present);
+    for (const f of [...this.#files.values()]) {
+      if (!present.has(fileKey(f.dev, f.ino)) && !f.gone) {
+        f.gone = true;
+        this.#emit({ kind: 'file_gone', path: f.path, unreadBytes: f.size - f.readOffset });
+      }
+      await this.#refresh(f, now);
+    }
+  }
+
+  /** Up to maxLines lines (and about maxBytes bytes) available now; none when every file is read to its end. */
+  async read(maxLines: number, maxBytes: number): Promise<TailRead> {
+    const result: TailRead = { lines: [], ends: new Map() };
+    let bytes = 0;
+    while (result.lines.length < maxLines && bytes < maxBytes) {
+      let head = this.#ready[0];
+      if (!head) {
+        const f = planReadOrder([...this.#files.values()].filter((x) => !x.atEof))[0];
+        if (!f) break;
+        const out = await this.#readChunk(f);
+        if (!out) continue;
+        head = { id: f.id, out, next: 0 };
+        this.#ready.push(head);
+      }
+      const { out } = head;
+      while (head.next < out.lines.length && result.lines.length < maxLines && bytes < maxBytes) {
+        const line = out.lines[head.next] as LogLine;
+        result.lines.push(line);
+        bytes += line.bytes;
+        result.ends.set(head.id, out.ends[head.next] as number);
+        head.next++;
+      }
+      if (head.next >= out.lines.length) {
+        result.ends.set(head.id, out.end); // also covers empty lines after the last one returned
+        this.#ready.shift();
+      }
+    }
+    return result;
+  }
+
+  async close(): Promise<void> {
+    for (const f of this.#files.values()) await f.fh.close().catch(() => {});
+    this.#files.clear();
+  }
+
+  async #readChunk(f: Tracked): Promise<SplitOutput | undefined> {
+    const want = this.#buf.length;
+    const { bytesRead } = await f.fh.read(this.#buf, 0, want, f.readOffset);
+    if (bytesRead < want) f.atEof = true; // a short read of a regular file: its end, for now
+    if (bytesRead === 0) return undefined;
+    f.readOffset += bytesRead;
+    if (f.readOffset > f.size) f.size = f.readOffset;
+    const out = emptyOutput(f.splitter.consumed);
+    f.splitter.push(this.#buf.subarray(0, bytesRead), out);
+    this.#count(out);
+    return out;
+  }
+
+  #count(out: SplitOutput): void {
+    const stats = this.#opts.stats;
+    stats.linesRead += out.lines.length;
+    for (const line of out.lines) {
+      stats.bytesRead += line.bytes;
+      if (line.truncatedFrom !== undefined) stats.linesTruncated++;
+    }
+  }
+
+  /** Size, growth, truncation; ships the unterminated tail of a quiet rotated file; lets go of gone, read files. */
+  async #refresh(f: Tracked, now: number): Promise<void> {
+    let st;
+    try {
+      st = await f.fh.stat();
+    } catch {
+      return;
+    }
+    if (st.size < f.readOffset) {
+      // Truncated in place (copytruncate): what was written since our last read is gone. Start
+      // over under a new id so batches still in flight from before cannot move its position.
+      this.#opts.stats.fileTruncations++;
+      this.#emit({ kind: 'file_truncated', path: f.path });
+      this.#files.delete(fileKey(f.dev, f.ino));
+      await f.fh.close().catch(() => {});
+      if (!f.gone) await this.#track(f.path, st.size, now, 0);
+      return;
+    }
+    if (st.size !== f.size || st.mtimeMs !== f.mtimeMs) f.lastChangeAt = now;
+    f.size = st.size;
+    f.mtimeMs = st.mtimeMs;
+    if (st.size > f.readOffset) f.atEof = false;
+    if (f.fingerprintBytes < FINGERPRINT_BYTES && st.size > f.fingerprintBytes) await this.#fingerprint(f);
+    const quiet = f.atEof && f.readOffset === f.size && now - f.lastChangeAt >= this.#opts.rotateWaitMs;
+    if (!quiet || !isRotatedAway(f.path, f.gone)) return;
+    if (f.splitter.pendingBytes > 0) {
+      // The writer moved on mid-line (it crashed, or the line was cut at rotation): ship what there is.
+      const out = emptyOutput(f.splitter.consumed);
+      f.splitter.finish(out);
+      this.#count(out);
+      this.#ready.push({ id: f.id, out, next: 0 });
+    }
+    if (f.gone) {
+      this.#files.delete(fileKey(f.dev, f.ino));
+      await f.fh.close().catch(() => {});
+      this.#emit({ kind: 'file_closed', path: f.path });
+    }
+  }
+
+  async #track(path: string, size: number, now: number, forcedOffset?: number): Promise<void> {
+    if (this.#files.size >= this.#opts.maxOpenFiles) await this.#abandonGone();
+    if (this.#files.size >= this.#opts.maxOpenFiles) {
+      if (!this.#warnedFull) this.#emit({ kind: 'too_many_files', path, maxOpenFiles: this.#opts.maxOpenFiles });
+      this.#warnedFull = true;
+      return; // tried again at the next scan
+    }
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'r');
+    } catch {
+      return; // rotated away between the listing and the open: the next scan finds it by its new name
+    }
+    const st = await fh.stat({ bigint: true });
+    const key = fileKey(st.dev, st.ino);
+    if (this.#files.has(key)) {
+      await fh.close(); // renamed onto a name we had not seen yet: the same file, already tracked
+      return;
+    }
+    const f: Tracked = {
+      id: `${key}#${++this.#opened}`, dev: String(st.dev), ino: String(st.ino), path, fh,
+      size: Number(st.size), mtimeMs: Number(st.mtimeMs), startOffset: 0, readOffset: 0,
+      fingerprint: '', fingerprintBytes: 0, splitter: new LineSplitter(this.#opts.maxLineBytes, 0),
+      seen: this.#opened, gone: false, atEof: false, lastChangeAt: now,
+    };
+    await this.#fingerprint(f);
+    const offset = forcedOffset ?? (await this.#startOffset(f, key, size));
+    f.startOffset = offset;
+    f.readOffset = offset;
+    f.splitter.reset(offset);
+    this.#files.set(key, f);
+    this.#emit({ kind: 'file_opened', path, offset, resumed: offset > 0 });
+  }
+
+  async #startOffset(f: Tracked, key: string, sizeAtListing: number): Promise<number> {
+    const saved = this.#saved.get(key);
+    if (saved) {
+      this.#saved.delete(key);
+      if (saved.fingerprintBytes > f.size || (await this.#hashHead(f.fh, saved.fingerprintBytes)) !== saved.fingerprint) {
+        this.#emit({ kind: 'position_reset', path: f.path, reason: 'fingerprint_mismatch' });
+        return 0; // a new file that reuses the inode number of one we knew
+      }
+      if (saved.offset > f.size) {
+        this.#emit({ kind: 'position_reset', path: f.path, reason: 'shorter_than_offset' });
+        return 0;
+      }
+      return saved.offset;
+    }
+    // Only at the very first start can we choose to skip history; later files are read whole.
+    return this.#firstScan && !this.#hadPositions && this.#opts.startAt === 'end' ? sizeAtListing : 0;
+  }
+
+  async #afterFirstScan(present: Set<string>): Promise<void> {
+    this.#firstScan = false;
+    for (const [key, saved] of this.#saved) {
+      if (present.has(key)) continue; // listed but not opened (maxOpenFiles): resumed when it is
+      this.#saved.delete(key);
+      if (saved.size <= saved.offset) continue;
+      const bytes = saved.size - saved.offset;
+      this.#opts.stats.bytesLost += bytes;
+      this.#emit({ kind: 'lines_lost', path: saved.path, lines: undefined, bytes, reason: 'vanished_while_stopped' });
+    }
+  }
+
+  /** Gives up deleted files that still had unread bytes, oldest first, counting what is lost. */
+  async #abandonGone(): Promise<void> {
+    const gone = planReadOrder([...this.#files.values()].filter((f) => f.gone));
+    for (const f of gone) {
+      if (this.#files.size < this.#opts.maxOpenFiles) return;
+      const bytes = f.size - f.readOffset + f.splitter.pendingBytes;
+      const lines = (await this.#countLines(f)) + (f.splitter.pendingBytes > 0 ? 1 : 0);
+      this.#files.delete(fileKey(f.dev, f.ino));
+      await f.fh.close().catch(() => {});
+      if (bytes > 0) {
+        this.#opts.stats.linesLost += lines;
+        this.#opts.stats.bytesLost += bytes;
+        this.#emit({ kind: 'lines_lost', path: f.path, lines, bytes, reason: 'deleted_unread' });
+      }
+      this.#emit({ kind: 'file_closed', path: f.path });
+    }
+  }
+
+  /** Lines that start after readOffset and end with a newline. */
+  async #countLines(f: Tracked): Promise<number> {
+    let lines = 0;
+    for (let at = f.readOffset; ;) {
+      const { bytesRead } = await f.fh.read(this.#buf, 0, this.#buf.length, at);
+      if (bytesRead === 0) return lines;
+      for (let i = this.#buf.indexOf(0x0a, 0); i !== -1 && i < bytesRead; i = this.#buf.indexOf(0x0a, i + 1)) lines++;
+      at += bytesRead;
+    }
+  }
+
+  async #fingerprint(f: Tracked): Promise<void> {
+    const n = Math.min(f.size, FINGERPRINT_BYTES);
+    f.fingerprint = await this.#hashHead(f.fh, n);
+    f.fingerprintBytes = n;
+  }
+
+  async #hashHead(fh: FileHandle, n: number): Promise<string> {
+    const head = Buffer.alloc(n);
+    const { bytesRead } = n > 0 ? await fh.read(head, 0, n, 0) : { bytesRead: 0 };
+    return createHash('sha256').update(head.subarray(0, bytesRead)).digest('hex');
+  }
+
+  async #matches(): Promise<Array<{ path: string; dev: bigint; ino: bigint; size: number }>> {
+    const out = new Map<string, { path: string; dev: bigint; ino: bigint; size: number }>();
+    for (const pattern of this.#opts.paths) {
+      for await (const path of glob(pattern)) {
+        if (out.has(path) || this.#opts.exclude.some((x) => matchesGlob(basename(path), x))) continue;
+        try {
+          const st = await stat(path, { bigint: true });
+          if (st.isFile()) out.set(path, { path, dev: st.dev, ino: st.ino, size: Number(st.size) });
+        } catch {
+          // rotated or deleted between the listing and the stat: the next scan sees where it went
+        }
+      }
+    }
+    return [...out.values()];
+  }
+
+  #emit(event: TailEvent): void {
+    this.#opts.onEvent?.(event);
+  }
+}
