@@ -4,8 +4,7 @@
 // for new handshakes only, so live connections are never touched.
 import { watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
-import { loadIdentityFiles, type LoadedIdentity } from './identity.ts';
-import type { ProxyConfig } from '@outrigger/config';
+import { loadIdentityFiles, type IdentityFiles, type LoadedIdentity } from './identity.ts';
 
 export interface IdentitySource {
   current(): LoadedIdentity;
@@ -22,7 +21,7 @@ export interface FilesSourceOptions {
   onError: (err: Error) => void;
 }
 
-export function startFilesIdentity(files: NonNullable<ProxyConfig['identity']>, opts: FilesSourceOptions): IdentitySource {
+export function startFilesIdentity(files: IdentityFiles, opts: FilesSourceOptions): IdentitySource {
   let identity = loadIdentityFiles(files);
   const listeners: Array<(identity: LoadedIdentity) => void> = [];
   let timer: NodeJS.Timeout | undefined;

@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { describeCertificate, type CertificateInfo } from '@outrigger/pki';
-import type { ProxyConfig } from '@outrigger/config';
 
 export interface LoadedIdentity {
   contextOptions: SecureContextOptions;
@@ -71,7 +70,14 @@ export function buildIdentity(certPem: string, keyPem: string, bundlePem: string
   }
 }
 
-export function loadIdentityFiles(identity: NonNullable<ProxyConfig['identity']>): LoadedIdentity {
+/** PEM files of the `files` identity source. */
+export interface IdentityFiles {
+  certFile: string;
+  keyFile: string;
+  trustBundleFile?: string | undefined;
+}
+
+export function loadIdentityFiles(identity: IdentityFiles): LoadedIdentity {
   const cert = readPem(identity.certFile, 'certificate');
   const key = readPem(identity.keyFile, 'private key');
   const ca = identity.trustBundleFile ? readPem(identity.trustBundleFile, 'trust bundle') : undefined;

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadProxyConfig } from '@outrigger/config';
 import { createLogger } from '@outrigger/telemetry';
 import { IdentityError } from './identity.ts';
+import { CaIdentityError } from './ca-identity-source.ts';
 import { ListenError, startProxy } from './runtime.ts';
 
 const USAGE = `usage: outrigger-proxy --config FILE [--check]
@@ -36,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
     const logger = createLogger({ name: 'proxy', level: config.log.level });
     if (values.check) {
       const { loadIdentityFiles } = await import('./identity.ts');
-      if (config.identity) loadIdentityFiles(config.identity);
+      if (config.identity?.source === 'files') loadIdentityFiles(config.identity);
       process.stdout.write(`${file}: ok\n`);
       return 0;
     }
@@ -71,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
     });
     return 0;
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof IdentityError || err instanceof ListenError) {
+    if (err instanceof ConfigError || err instanceof IdentityError || err instanceof CaIdentityError || err instanceof ListenError) {
       process.stderr.write(`outrigger-proxy: ${err.message}\n`);
       return 1;
     }

@@ -8,7 +8,8 @@ import { startAdminServer, type RunningAdmin } from './admin/admin-server.ts';
 import { describeIdentity, redact } from './admin/introspect.ts';
 import { createRecordFeed } from './record-feed.ts';
 import type { LoadedIdentity } from './identity.ts';
-import { startFilesIdentity } from './identity-source.ts';
+import { startFilesIdentity, type IdentitySource } from './identity-source.ts';
+import { startCaIdentity } from './ca-identity-source.ts';
 import { createMeshDialer } from './mesh-dialer.ts';
 import { startListener, type RunningListener } from './listener.ts';
 import { localAddressCheck, planListeners } from './plans.ts';
@@ -44,13 +45,8 @@ export async function startProxy(config: ProxyConfig, logger: Logger, hooks: Pro
   const processRegistry = createProcessRegistry();
   const accessLog = createAccessLog({ ...config.accessLog, onError: (err) => logger.warn({ err: err.message }, 'access log') });
   await accessLog.ready;
-  const source = config.identity
-    ? startFilesIdentity(config.identity, {
-        pollMs: config.timeouts.identityPoll,
-        debounceMs: 100,
-        onError: (err) => logger.warn({ err: err.message }, 'identity reload failed; keeping the identity in use'),
-      })
-    : null;
+  const onIdentityError = (err: Error) => logger.warn({ err: err.message }, 'identity renewal or reload failed; keeping the identity in use');
+  const source = await startIdentitySource(config, onIdentityError);
   const setExpiry = (i: LoadedIdentity) => metrics.certExpiration.set(Math.floor(i.certificate.notAfter.getTime() / 1000));
   if (source) setExpiry(source.current());
   const dialer = source && config.mesh.networks.length > 0 ? createMeshDialer(config.mesh, () => source.current(), localAddressCheck()) : null;
@@ -121,4 +117,17 @@ export async function startProxy(config: ProxyConfig, logger: Logger, hooks: Pro
       return { remaining };
     },
   };
+}
+
+async function startIdentitySource(config: ProxyConfig, onError: (err: Error) => void): Promise<IdentitySource | null> {
+  const identity = config.identity;
+  if (!identity) return null;
+  if (identity.source === 'files') return startFilesIdentity(identity, { pollMs: config.timeouts.identityPoll, debounceMs: 100, onError });
+  return startCaIdentity({
+    caAddress: identity.caAddress,
+    tokenFile: identity.tokenFile,
+    caBundleFile: identity.caBundleFile,
+    identity: { trustDomain: config.mesh.trustDomain, namespace: identity.namespace ?? '', serviceAccount: identity.serviceAccount ?? '' },
+    onError,
+  });
 }

@@ -37,10 +37,14 @@ export function loadProxyConfig(file: string, env: Readonly<Record<string, strin
     }
     return absolute;
   };
-  if (config.identity) {
+  if (config.identity?.source === 'files') {
     config.identity.certFile = checkReadable('identity.certFile', config.identity.certFile);
     config.identity.keyFile = checkReadable('identity.keyFile', config.identity.keyFile);
     if (config.identity.trustBundleFile) config.identity.trustBundleFile = checkReadable('identity.trustBundleFile', config.identity.trustBundleFile);
+  } else if (config.identity?.source === 'ca') {
+    // The token and the signer's CA are mounted by the kubelet; they may appear a moment after start.
+    config.identity.tokenFile = resolve(base, config.identity.tokenFile);
+    config.identity.caBundleFile = resolve(base, config.identity.caBundleFile);
   }
   if (config.accessLog.file) config.accessLog.file = resolve(base, config.accessLog.file);
   if (problems.length) throw new ConfigError(file, problems);

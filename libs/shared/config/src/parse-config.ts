@@ -76,6 +76,11 @@ export function parseProxyConfig(text: string, env: Readonly<Record<string, stri
   }
   const data: unknown = doc.toJS() ?? {};
   if (typeof data !== 'object' || Array.isArray(data)) return { ok: false, problems: ['(top level): the config must be a mapping of keys'] };
+  const identity = (data as { identity?: Record<string, unknown> }).identity;
+  if (identity && typeof identity === 'object' && identity.source === 'ca') {
+    identity.namespace ??= env.OUTRIGGER_NAMESPACE;
+    identity.serviceAccount ??= env.OUTRIGGER_SERVICE_ACCOUNT;
+  }
   const transparent = (data as { transparent?: { inbound?: { podIp?: string } } }).transparent;
   const podIp = env.OUTRIGGER_POD_IP;
   if (podIp && transparent && typeof transparent === 'object' && !transparent.inbound?.podIp) {

@@ -93,11 +93,26 @@ const mesh = z.strictObject({
   peerIdentities: z.record(z.string(), spiffeId).default({}),
 });
 
-const identity = z.strictObject({
+const filesIdentity = z.strictObject({
+  source: z.literal('files').default('files'),
   certFile: z.string().min(1),
   keyFile: z.string().min(1),
   trustBundleFile: z.string().min(1).optional(),
 });
+
+const k8sName = z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, 'a Kubernetes name');
+
+/** The CA signer of outrigger-injector: key in memory, CSR with the projected ServiceAccount token. */
+const caIdentity = z.strictObject({
+  source: z.literal('ca'),
+  caAddress: z.url({ protocol: /^https$/ }).default('https://outrigger-ca.outrigger-system.svc:15012'),
+  tokenFile: z.string().min(1).default('/var/run/secrets/outrigger/serviceaccount/token'),
+  caBundleFile: z.string().min(1).default('/var/run/outrigger/ca/ca.crt'),
+  namespace: k8sName.optional(),
+  serviceAccount: k8sName.optional(),
+});
+
+const identity = z.union([caIdentity, filesIdentity]);
 
 export const proxyConfigSchema = z
   .strictObject({
@@ -158,7 +173,10 @@ export const proxyConfigSchema = z
       if (l.tls !== 'none' && !config.identity) {
         ctx.addIssue({ code: 'custom', path: ['listeners', i, 'tls'], message: `tls: ${l.tls} needs an identity (identity.certFile and identity.keyFile)` });
       }
-      if (l.tls === 'mutual' && config.identity && !config.identity.trustBundleFile) {
+      if (config.identity?.source === 'ca' && (!config.identity.namespace || !config.identity.serviceAccount)) {
+        ctx.addIssue({ code: 'custom', path: ['identity'], message: 'identity source ca needs namespace and serviceAccount (or OUTRIGGER_NAMESPACE and OUTRIGGER_SERVICE_ACCOUNT)' });
+      }
+      if (l.tls === 'mutual' && config.identity?.source === 'files' && !config.identity.trustBundleFile) {
         ctx.addIssue({ code: 'custom', path: ['identity', 'trustBundleFile'], message: `listener "${l.name}" uses tls: mutual, which needs identity.trustBundleFile to verify client certificates` });
       }
     });
@@ -170,5 +188,8 @@ export type TransparentConfig = NonNullable<ProxyConfig['transparent']>;
 export type UpstreamMode = (typeof UPSTREAM_MODES)[number];
 export type InboundMode = (typeof INBOUND_MODES)[number];
 export type MeshConfig = ProxyConfig['mesh'];
+export type IdentityConfig = NonNullable<ProxyConfig['identity']>;
+export type FilesIdentityConfig = Extract<IdentityConfig, { source: 'files' }>;
+export type CaIdentityConfig = Extract<IdentityConfig, { source: 'ca' }>;
 export type TlsMode = (typeof TLS_MODES)[number];
 export type ListenerProtocol = (typeof PROTOCOLS)[number];
