@@ -6,7 +6,7 @@ import type { Clock } from './clock.ts';
 import type { DeadLetter, DeadLetterSink } from './dead-letter.ts';
 import type { LogLine } from './log-line.ts';
 import { CheckpointLedger } from './checkpoint-ledger.ts';
-import { shouldSendBatch, batchWaitLeft, type BatchLimits } from './plan-batch.ts';
+import { batchWaitLeft, shouldSendBatch, type BatchFill, type BatchLimits } from './plan-batch.ts';
 import { planRetryDelay, type RetryPolicy } from './plan-retry.ts';
 import { renderPositions, type FilePosition, type Positions } from './positions.ts';
 import type { ShipStats } from './ship-stats.ts';
@@ -55,6 +55,7 @@ interface OpenBatch {
 }
 
 const newBatch = (): OpenBatch => ({ lines: [], bytes: 0, firstAtMs: undefined, ends: new Map() });
+const fillOf = (b: OpenBatch): BatchFill => ({ lines: b.lines.length, bytes: b.bytes, firstAtMs: b.firstAtMs });
 
 export class Shipper {
   readonly #o: ShipperOptions;
@@ -149,7 +150,7 @@ export class Shipper {
         scannedSinceData = false;
       }
       for (const [id, end] of got.ends) batch.ends.set(id, end);
-      if (shouldSendBatch(batch, limits, now)) {
+      if (shouldSendBatch(fillOf(batch), limits, now)) {
         this.#dispatch(batch);
         batch = newBatch();
         continue;
@@ -166,7 +167,7 @@ export class Shipper {
         batch = newBatch();
       }
       this.#o.sink.flush?.();
-      await clock.sleep(Math.min(this.#o.pollIntervalMs, batchWaitLeft(batch, limits, now)), this.#stopSignal.signal);
+      await clock.sleep(Math.min(this.#o.pollIntervalMs, batchWaitLeft(fillOf(batch), limits, now)), this.#stopSignal.signal);
       scannedSinceData = false;
     }
     if (batch.lines.length > 0 || batch.ends.size > 0) this.#dispatch(batch);

@@ -63,6 +63,7 @@ export interface TailRead {
 
 interface Tracked extends TrackedView {
   path: string;
+  startOffset: number;
   size: number;
   fingerprint: string;
   fingerprintBytes: number;
