@@ -82,4 +82,14 @@ describe('transparent capture between two pods', { skip: isRoot() ? false : 'nee
     assert.ok(line, 'an access-log line for the loop');
     assert.match(line, /"response_flags":"LOOP"/);
   });
+
+  test('the admin server serves /metrics to other pods but its loopback-only paths refuse them', async () => {
+    const metrics = await mesh.curlFromA(`http://${mesh.b.v4}:15020/metrics`);
+    assert.match(metrics.stdout, /outrigger_requests_total/);
+    const tap = await mesh.curlFromA(`http://${mesh.b.v4}:15020/tap`, '-D', '-');
+    assert.match(tap.stdout, /^HTTP\/1\.1 403/);
+    const shutdown = await mesh.curlFromA(`http://${mesh.b.v4}:15020/shutdown`, '-X', 'POST', '-D', '-');
+    assert.match(shutdown.stdout, /^HTTP\/1\.1 403/);
+    assert.equal((await mesh.metrics(mesh.b)).length > 0, true, 'pod B\'s sidecar is still running');
+  });
 });
