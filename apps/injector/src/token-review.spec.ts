@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeTokenReview, withTempDir, type FakeTokenReview } from '@outrigger/testing';
+import { createCa } from '@outrigger/pki';
 import { createTokenReviewVerifier, TokenReviewError, type TokenReviewOptions } from './token-review.ts';
 
 async function withApi(fn: (api: FakeTokenReview, options: TokenReviewOptions) => Promise<void>): Promise<void> {
@@ -114,7 +115,7 @@ test('an unreachable API server, an untrusted one, or a missing own token fail w
   });
   await withApi(async (api, options) => {
     const otherCa = join(api.caFile, '..', 'other-ca.crt');
-    writeFileSync(otherCa, (await import('@outrigger/pki')).createCa({ trustDomain: 'cluster.local' }).certPem);
+    writeFileSync(otherCa, createCa({ trustDomain: 'cluster.local' }).certPem);
     await assert.rejects(createTokenReviewVerifier({ ...options, caFile: otherCa }).verify('web-token'), failsWith(/cannot reach the API server .*\((SELF_SIGNED|UNABLE_TO_VERIFY|DEPTH_ZERO)/));
     await assert.rejects(createTokenReviewVerifier({ ...options, tokenFile: '/nonexistent/token' }).verify('web-token'),
       failsWith(/cannot read the signer's own ServiceAccount token \/nonexistent\/token \(ENOENT\)/));
