@@ -31,7 +31,11 @@ export function planListeners(config: ProxyConfig, deps: PlanDeps): ListenerPlan
       origDst: null,
       policyFor: () => OPEN,
       protocolFor: () => l.protocol,
-      upstreamFor: () => l.upstream,
+      upstreamFor: () => {
+        const dialer = deps.dialer;
+        if (l.upstreamTls !== 'mesh' || !dialer) return l.upstream;
+        return { ...l.upstream, tls: () => dialer.tlsOptions(l.upstream.host, l.upstream.port) };
+      },
     };
   });
   if (config.transparent) plans.push(...planTransparent(config, config.transparent, deps));

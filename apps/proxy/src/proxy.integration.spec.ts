@@ -7,7 +7,7 @@ import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { run, start, waitFor, writeCertFixture, type CertFixture, type Started } from '@outrigger/testing';
+import { freePort, run, start, waitFor, writeCertFixture, type CertFixture, type Started } from '@outrigger/testing';
 
 const MAIN = resolve(import.meta.dirname, 'main.ts');
 
@@ -38,16 +38,20 @@ describe('outrigger-proxy explicit mode', () => {
     await new Promise<void>((r) => probe.close(() => r())); // a port with nobody listening
     const appPort = (app.address() as AddressInfo).port;
     const echoPort = (echo.address() as AddressInfo).port;
+    // The to-mesh listener originates mesh mTLS to this proxy's own mtls listener, which must be on
+    // a port known before start.
+    const MESH_PORT = await freePort();
     writeFileSync(
       join(dir, 'proxy.yaml'),
       `admin: { address: 127.0.0.1, port: 0 }
 identity: { certFile: certs/server.crt, keyFile: certs/server.key, trustBundleFile: certs/ca.crt }
 listeners:
-  - { name: mtls, address: 127.0.0.1, port: 0, tls: mutual, upstream: "127.0.0.1:${appPort}" }
+  - { name: mtls, address: 127.0.0.1, port: ${MESH_PORT}, tls: mutual, upstream: "127.0.0.1:${appPort}" }
   - { name: edge, address: 127.0.0.1, port: 0, tls: server, upstream: "127.0.0.1:${appPort}" }
   - { name: echo, address: 127.0.0.1, port: 0, tls: mutual, upstream: "127.0.0.1:${echoPort}", protocol: tcp }
   - { name: detect-echo, address: 127.0.0.1, port: 0, tls: none, upstream: "127.0.0.1:${echoPort}" }
   - { name: dead, address: 127.0.0.1, port: 0, tls: mutual, upstream: "127.0.0.1:${deadPort}" }
+  - { name: to-mesh, address: 127.0.0.1, port: 0, tls: none, upstream: "127.0.0.1:${MESH_PORT}", upstreamTls: mesh }
 accessLog: { stdout: false, file: access.log }
 timeouts: { detect: 300ms }
 `,
@@ -181,6 +185,18 @@ timeouts: { detect: 300ms }
     const own = text.split('\n').filter((l) => /^(# (HELP|TYPE) )?outrigger_/.test(l) && !/^(# (HELP|TYPE) )?outrigger_process_|^(# (HELP|TYPE) )?outrigger_nodejs_/.test(l)).join('\n') + '\n';
     const promtool = await run('promtool', ['check', 'metrics'], { input: own });
     assert.equal(promtool.code, 0, promtool.stdout + promtool.stderr);
+  });
+
+  test('a plaintext listener with upstreamTls: mesh originates mesh mTLS (explicit sidecar pair)', async () => {
+    const r = await curl([`http://127.0.0.1:${ports['to-mesh']}/paired`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /legacy says hi to \/paired/);
+    const lines = await waitFor(() => {
+      const all = accessLog().filter((l) => l.path === '/paired');
+      return all.length === 2 ? all : undefined;
+    }, 'both hops logged');
+    const inbound = lines.find((l) => l.tls === 'mutual' && l.upstream_host !== `127.0.0.1:${ports.mtls}`);
+    assert.equal(inbound?.peer_identity, certs.server.id, 'the mesh hop presented the workload identity');
   });
 
   test('/ready and /live answer 200', async () => {

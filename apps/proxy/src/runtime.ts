@@ -49,7 +49,7 @@ export async function startProxy(config: ProxyConfig, logger: Logger, hooks: Pro
   const source = await startIdentitySource(config, onIdentityError);
   const setExpiry = (i: LoadedIdentity) => metrics.certExpiration.set(Math.floor(i.certificate.notAfter.getTime() / 1000));
   if (source) setExpiry(source.current());
-  const dialer = source && config.mesh.networks.length > 0 ? createMeshDialer(config.mesh, () => source.current(), localAddressCheck()) : null;
+  const dialer = source ? createMeshDialer(config.mesh, () => source.current(), localAddressCheck()) : null;
   const expiry = startSeriesExpiry({ idleMs: config.metrics.idleSeriesExpiry });
   const feed = createRecordFeed();
   const observer = createObserver({ metrics, accessLog, expiry, now, wallNow: Date.now, feed });

@@ -10,7 +10,7 @@ test('a minimal config gets every documented default', () => {
   const r = parseProxyConfig(identity + listener());
   assert.ok(r.ok, JSON.stringify(r));
   assert.deepEqual(r.config.admin, { address: '0.0.0.0', port: 15020 });
-  assert.deepEqual(r.config.listeners[0], { name: 'web', address: '0.0.0.0', port: 8443, tls: 'mutual', upstream: { host: '127.0.0.1', port: 8080 }, protocol: 'detect' });
+  assert.deepEqual(r.config.listeners[0], { name: 'web', address: '0.0.0.0', port: 8443, tls: 'mutual', upstream: { host: '127.0.0.1', port: 8080 }, protocol: 'detect', upstreamTls: 'none' });
   assert.deepEqual(r.config.accessLog, { stdout: true, maxFileBytes: 104_857_600, maxFiles: 5 });
   assert.equal(r.config.log.level, 'info');
   assert.deepEqual(r.config.timeouts, { tlsHandshake: 10_000, detect: 3_000, upstreamConnect: 5_000, idle: 3_600_000, drain: 25_000, identityPoll: 30_000, upstreamResponse: 60_000, requestHeaders: 10_000 });
@@ -26,7 +26,7 @@ test('an IPv6 upstream is accepted in brackets', () => {
 const rejected: Array<[string, string, RegExp]> = [
   ['misspelt top-level key', identity + listener() + 'acessLog: {}\n', /^acessLog: unknown key \(did you mean "accessLog"\?\)$/],
   ['misspelt nested key', identity + listener(', tsl: none'), /^listeners\[0\]\.tsl: unknown key \(did you mean "tls"\?\)$/],
-  ['unrelated unknown key lists the known ones', identity + listener(', colour: red'), /^listeners\[0\]\.colour: unknown key \(known keys: name, address, port, tls, upstream, protocol\)$/],
+  ['unrelated unknown key lists the known ones', identity + listener(', colour: red'), /^listeners\[0\]\.colour: unknown key \(known keys: name, address, port, tls, upstream, protocol, upstreamTls\)$/],
   ['no listeners and no transparent section', identity, /^listeners: at least one listener is needed \(or a transparent: section\)$/],
   ['empty listeners', identity + 'listeners: []\n', /^listeners: at least one listener is needed/],
   ['bad tls mode', identity + listener(', tls: yes'), /^listeners\[0\]\.tls: .*"server"\|"mutual"\|"none"/],

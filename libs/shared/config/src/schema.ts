@@ -40,6 +40,8 @@ const listener = z.strictObject({
   tls: z.enum(TLS_MODES).default('mutual'),
   upstream: hostPort,
   protocol: z.enum(PROTOCOLS).default('detect'),
+  /** `mesh`: reach the upstream (a peer's sidecar) with mesh mTLS, as the outbound listener does. */
+  upstreamTls: z.enum(['none', 'mesh']).default('none'),
 });
 
 /** Server-first protocols: the client waits for the server, so sniffing would only add delay. */
@@ -172,6 +174,9 @@ export const proxyConfigSchema = z
       names.add(l.name);
       if (l.tls !== 'none' && !config.identity) {
         ctx.addIssue({ code: 'custom', path: ['listeners', i, 'tls'], message: `tls: ${l.tls} needs an identity (identity.certFile and identity.keyFile)` });
+      }
+      if (l.upstreamTls === 'mesh' && !config.identity) {
+        ctx.addIssue({ code: 'custom', path: ['listeners', i, 'upstreamTls'], message: 'upstreamTls: mesh needs an identity' });
       }
       if (config.identity?.source === 'ca' && (!config.identity.namespace || !config.identity.serviceAccount)) {
         ctx.addIssue({ code: 'custom', path: ['identity'], message: 'identity source ca needs namespace and serviceAccount (or OUTRIGGER_NAMESPACE and OUTRIGGER_SERVICE_ACCOUNT)' });
