@@ -2,10 +2,14 @@
 // port 0), rejects with the bind error (EADDRINUSE, EACCES) so start-up can name the listener.
 import type { Server } from 'node:net';
 
-export function listen(server: Server, host: string, port: number): Promise<number> {
+/**
+ * `reusePort` (SO_REUSEPORT, Linux): a new proxy can bind the same port while the old one drains,
+ * so a restarted sidecar takes over without a window in which connections are refused.
+ */
+export function listen(server: Server, host: string, port: number, reusePort = false): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host, port }, () => {
+    server.listen({ host, port, reusePort: reusePort && port !== 0 }, () => {
       server.off('error', reject);
       const address = server.address();
       resolve(address && typeof address === 'object' ? address.port : port);

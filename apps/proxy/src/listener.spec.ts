@@ -10,10 +10,10 @@ import type { Observer } from './observe.ts';
 import type { ConnectionRecord, RequestRecord } from './record.ts';
 
 const timeouts = { tlsHandshake: 1000, detect: 200, upstreamConnect: 1000, idle: 10_000, drain: 1000, identityPoll: 30_000, upstreamResponse: 5000, requestHeaders: 5000 };
-const limits = { maxRequestHeaderBytes: 16_384 };
+const limits = { maxRequestHeaderBytes: 16_384, maxConnectionsPerListener: 1000 };
 const closed: ConnectionRecord[] = [];
 const requests: RequestRecord[] = [];
-const observer: Observer = { connectionRouted: () => {}, connectionClosed: (r) => void closed.push(r), requestEnded: (r) => void requests.push(r) };
+const observer: Observer = { connectionRouted: () => {}, connectionDropped: () => {}, connectionClosed: (r) => void closed.push(r), requestEnded: (r) => void requests.push(r) };
 
 const app = createHttpServer((req, res) => res.end(`app saw ${req.url} host=${req.headers.host}`));
 const echo = createServer((s) => s.once('data', (d) => s.end(Buffer.concat([Buffer.from('echo:'), d]))).on('error', () => {}));

@@ -57,8 +57,11 @@ export interface RunningListener {
   port: number;
   /** A rotated identity: new handshakes use it; live connections keep theirs. */
   setIdentity(contextOptions: SecureContextOptions): void;
+  readonly direction: Direction;
   /** Stop accepting; connections in flight carry on. */
   stopAccepting(): Promise<void>;
+  /** Stop accepting and wind HTTP down: idle keep-alive connections close, busy ones after their response. */
+  drain(): Promise<void>;
   connections(): number;
   destroyAll(): void;
 }
@@ -173,15 +176,24 @@ export async function startListener(plan: ListenerPlan, { timeouts, limits }: Li
   }
 
   const server: Server = createServer({ allowHalfOpen: true, noDelay: true }, (raw) => void handle(raw));
-  boundPort = await listen(server, plan.address, plan.port);
+  // Past the limit node closes new connections at once; each is counted as a proxy error.
+  server.maxConnections = limits.maxConnectionsPerListener;
+  server.on('drop', () => observer.connectionDropped(plan.direction));
+  boundPort = await listen(server, plan.address, plan.port, true);
   server.on('error', () => {}); // accept errors (EMFILE) must not crash the process
 
   return {
     name: plan.name,
     address: plan.address,
     port: boundPort,
+    direction: plan.direction,
     setIdentity: (contextOptions) => terminators.forEach((t) => t.setContext(contextOptions)),
     stopAccepting: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    async drain() {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const forwarder of forwarders.values()) forwarder.drain();
+      await stopped;
+    },
     connections: () => open.size,
     destroyAll() {
       for (const socket of open) socket.destroy();

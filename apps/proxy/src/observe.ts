@@ -10,6 +10,8 @@ export interface Observer {
   connectionRouted(record: ConnectionRecord): void;
   connectionClosed(record: ConnectionRecord): void;
   requestEnded(request: RequestRecord): void;
+  /** The listener was at its connection limit and closed a new connection unserved. */
+  connectionDropped(direction: ConnectionRecord['direction']): void;
 }
 
 export interface ObserverDeps {
@@ -48,6 +50,7 @@ export function createObserver({ metrics, accessLog, expiry, now, wallNow, feed 
   }
 
   return {
+    connectionDropped: (direction) => count(metrics.proxyErrors, { direction, error: 'connection_limit' }),
     connectionRouted,
     connectionClosed(record) {
       connectionRouted(record);

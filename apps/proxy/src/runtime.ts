@@ -104,9 +104,12 @@ export async function startProxy(config: ProxyConfig, logger: Logger, hooks: Pro
     async drain(deadlineMs) {
       draining = true;
       const deadline = Date.now() + deadlineMs;
-      await Promise.all(listeners.map((l) => l.stopAccepting().catch(() => undefined)));
+      // Inbound stops taking connections and winds HTTP keep-alive down; outbound keeps serving the
+      // app (its calls may be what finishes its own in-flight work) until everything is idle.
+      await Promise.all(listeners.filter((l) => l.direction === 'inbound').map((l) => l.drain().catch(() => undefined)));
       const open = () => listeners.reduce((sum, l) => sum + l.connections(), 0);
       while (open() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await Promise.all(listeners.filter((l) => l.direction === 'outbound').map((l) => l.stopAccepting().catch(() => undefined)));
       const remaining = open();
       if (remaining > 0) logger.warn({ remaining }, 'drain deadline reached; closing the connections still open');
       for (const l of listeners) l.destroyAll();

@@ -32,6 +32,8 @@ export interface HttpUpstream {
 export interface HttpForwarder {
   /** Serve HTTP/1 on a connection whose first bytes were already peeked and put back. */
   serve(socket: Duplex, record: ConnectionRecord): void;
+  /** Graceful shutdown: idle keep-alive connections close now, busy ones after their current response. */
+  drain(): void;
   close(): void;
 }
 
@@ -74,6 +76,9 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
   const scheme = upstream.tls ? 'https' : 'http';
   const proxy = createProxyServer({ target: `${scheme}://${upstreamHost}`, agent, xfwd: false, ws: true, secure: true, connectTimeout: upstream.connectTimeoutMs });
   const records = new WeakMap<object, ConnectionRecord>();
+  /** Requests in progress per client connection (keep-alive idles at 0), for the drain. */
+  const inFlight = new Map<Duplex, number>();
+  let draining = false;
   const requests = new WeakMap<IncomingMessage, RequestRecord>();
   // requestTimeout 0: uploads may be long. node enforces headersTimeout only on connections it
   // accepted itself (ours are handed over with emit), so slow headers are bounded by headerTimers.
@@ -131,6 +136,14 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
     }
     connection.requests++;
     headerTimers.disarm(req.socket);
+    const busy = inFlight.get(req.socket) ?? 0;
+    inFlight.set(req.socket, busy + 1);
+    if (draining) res.setHeader('connection', 'close'); // node then closes after this response
+    res.once('close', () => {
+      const left = (inFlight.get(req.socket) ?? 1) - 1;
+      inFlight.set(req.socket, left);
+      if (draining && left === 0) req.socket.end();
+    });
     const request = newRequest(connection, req, upstream.now());
     requests.set(req, request);
     // The next request on this connection must arrive with complete headers in time too.
@@ -203,7 +216,15 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
       server.emit('connection', socket);
       socket.resume();
       headerTimers.arm(socket, upstream.headersTimeoutMs);
-      socket.once('close', () => headerTimers.disarm(socket));
+      inFlight.set(socket, 0);
+      socket.once('close', () => {
+        headerTimers.disarm(socket);
+        inFlight.delete(socket);
+      });
+    },
+    drain() {
+      draining = true;
+      for (const [socket, busy] of inFlight) if (busy === 0) socket.end();
     },
     close() {
       server.closeAllConnections();

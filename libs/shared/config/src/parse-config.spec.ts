@@ -14,7 +14,7 @@ test('a minimal config gets every documented default', () => {
   assert.deepEqual(r.config.accessLog, { stdout: true, maxFileBytes: 104_857_600, maxFiles: 5 });
   assert.equal(r.config.log.level, 'info');
   assert.deepEqual(r.config.timeouts, { tlsHandshake: 10_000, detect: 3_000, upstreamConnect: 5_000, idle: 3_600_000, drain: 25_000, identityPoll: 30_000, upstreamResponse: 60_000, requestHeaders: 10_000 });
-  assert.deepEqual(r.config.limits, { maxRequestHeaderBytes: 16_384 });
+  assert.deepEqual(r.config.limits, { maxRequestHeaderBytes: 16_384, maxConnectionsPerListener: 20_000 });
 });
 
 test('an IPv6 upstream is accepted in brackets', () => {

@@ -154,8 +154,11 @@ export const proxyConfigSchema = z
       })
       .default({ tlsHandshake: 10_000, detect: 3_000, upstreamConnect: 5_000, idle: 3_600_000, drain: 25_000, identityPoll: 30_000, upstreamResponse: 60_000, requestHeaders: 10_000 }),
     limits: z
-      .strictObject({ maxRequestHeaderBytes: z.number().int().min(1024).max(1024 * 1024).default(16 * 1024) })
-      .default({ maxRequestHeaderBytes: 16 * 1024 }),
+      .strictObject({
+        maxRequestHeaderBytes: z.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
+        maxConnectionsPerListener: z.number().int().min(1).default(20_000),
+      })
+      .default({ maxRequestHeaderBytes: 16 * 1024, maxConnectionsPerListener: 20_000 }),
   })
   .superRefine((config, ctx) => {
     if (config.listeners.length === 0 && !config.transparent) {

@@ -24,6 +24,7 @@ export const RESPONSE_FLAGS = {
   RHT: { name: 'RequestHeaderTimeout', origin: 'outrigger' },
   LOOP: { name: 'ForwardingLoop', origin: 'outrigger' },
   IE: { name: 'InternalError', origin: 'outrigger' },
+  OL: { name: 'OverLimit', origin: 'outrigger' },
 } as const;
 
 export type ResponseFlag = keyof typeof RESPONSE_FLAGS;
@@ -58,6 +59,7 @@ export const ERROR_KINDS = {
   headers_too_large: { flag: 'DPE', httpStatus: 431, description: 'The request headers exceed the size limit.' },
   bad_request: { flag: 'DPE', httpStatus: 400, description: 'The client sent a request that is not valid HTTP/1.x.' },
   loop_detected: { flag: 'LOOP', httpStatus: 0, description: "The connection's original destination is the proxy's own port; forwarding it would loop." },
+  connection_limit: { flag: 'OL', httpStatus: 0, description: 'The listener had limits.maxConnectionsPerListener connections open and closed a new one unserved.' },
   internal: { flag: 'IE', httpStatus: 500, description: 'An error inside the proxy that no other kind describes (a bug: please report it).' },
   config_invalid: { flag: '-', httpStatus: 0, description: 'A configuration value or option is invalid; the process refuses it at start or on reload.' },
   log_destination_unavailable: { flag: '-', httpStatus: 0, description: 'An access-log destination cannot be opened or written.' },
