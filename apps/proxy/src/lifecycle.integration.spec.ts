@@ -1,0 +1,98 @@
+// A rolling restart under load, as Kubernetes does one: a new sidecar binds the same port
+// (SO_REUSEPORT) and the old one gets SIGTERM while requests flow. Every request that started before
+// the SIGTERM must succeed; the old process fails readiness at once and exits 0 by itself.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { Agent, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort, start, waitFor, type Started } from '@outrigger/testing';
+
+const MAIN = resolve(import.meta.dirname, 'main.ts');
+let dir: string;
+const procs: Started[] = [];
+let port = 0;
+const app = createServer((req, res) => setTimeout(() => res.end(`ok ${req.url}`), 20));
+
+function config(adminPort: number): string {
+  const file = join(dir, `proxy-${adminPort}.yaml`);
+  writeFileSync(file, `admin: { address: 127.0.0.1, port: ${adminPort} }
+listeners:
+  - { name: web, address: 127.0.0.1, port: ${port}, tls: none, protocol: http, upstream: "127.0.0.1:${(app.address() as AddressInfo).port}" }
+accessLog: { stdout: false }
+timeouts: { drain: 10s }
+`);
+  return file;
+}
+
+async function startProxy(): Promise<{ proc: Started; admin: number }> {
+  const admin = await freePort();
+  const proc = start(process.execPath, [MAIN, '--config', config(admin)]);
+  procs.push(proc);
+  await proc.waitForLine(/"msg":"ready"/);
+  return { proc, admin };
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'outrigger-lifecycle-'));
+  await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+  port = await freePort();
+});
+
+after(async () => {
+  for (const p of procs) await p.stop();
+  app.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function get(agent: Agent, path: string): Promise<number> {
+  return new Promise((resolvePromise) => {
+    const req = request({ host: '127.0.0.1', port, path, agent, timeout: 5000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolvePromise(res.statusCode ?? 0));
+      res.on('error', () => resolvePromise(-1));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolvePromise(-1));
+    req.end();
+  });
+}
+
+test('rolling restart under load: 0 failed requests among those started before SIGTERM', async (t) => {
+  const old = await startProxy();
+  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  const results: Array<{ startedAt: number; status: number }> = [];
+  let stopAt = Number.POSITIVE_INFINITY;
+  const worker = async (id: number) => {
+    for (let i = 0; Date.now() < stopAt && i < 2000; i++) {
+      const startedAt = Date.now();
+      results.push({ startedAt, status: await get(agent, `/w${id}/${i}`) });
+    }
+  };
+  const load = Promise.all(Array.from({ length: 8 }, (_, id) => worker(id)));
+  await new Promise((r) => setTimeout(r, 700));
+  const successor = await startProxy(); // binds the same port next to the old one
+  const sigtermAt = Date.now();
+  old.proc.child.kill('SIGTERM');
+  const ready = await fetch(`http://127.0.0.1:${old.admin}/ready`).then((r) => r.status).catch(() => 0);
+  assert.ok(ready === 503 || ready === 0, `readiness fails at once (got ${ready})`);
+  const exit = await new Promise<number | null>((r) => old.proc.child.once('exit', (code) => r(code)));
+  const exitedAfterMs = Date.now() - sigtermAt;
+  stopAt = Date.now() + 500; // keep the load on the successor a little longer
+  await load;
+  agent.destroy();
+  assert.equal(exit, 0);
+  assert.ok(exitedAfterMs < 10_000, `the old sidecar exited by itself within the 10 s deadline (${exitedAfterMs} ms)`);
+  const before = results.filter((r) => r.startedAt < sigtermAt);
+  const failedBefore = before.filter((r) => r.status !== 200);
+  assert.ok(before.length > 50, `load was flowing (${before.length} requests before SIGTERM)`);
+  assert.equal(failedBefore.length, 0, `${failedBefore.length} of ${before.length} requests started before SIGTERM failed`);
+  const afterSig = results.filter((r) => r.startedAt >= sigtermAt);
+  const servedAfter = afterSig.filter((r) => r.status === 200).length;
+  assert.ok(servedAfter > 0, 'the successor served requests after the handover');
+  t.diagnostic(`${before.length} requests before SIGTERM (0 failed); after: ${servedAfter} served, ${afterSig.length - servedAfter} failed; old sidecar exited after ${exitedAfterMs} ms`);
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${successor.admin}/ready`)).status === 200, 'the successor stays ready');
+});
