@@ -26,8 +26,14 @@ const pinned = (cpu: number, cmd: string, args: string[]) => ['-c', String(cpu),
 
 export function createProcs() {
   const live = new Map<number, ChildProcess>();
+  // Set on Ctrl-C: nothing new starts while the run is being torn down.
+  let closed = false;
+  const refuseWhenClosed = (what: string) => {
+    if (closed) throw new Error(`not starting ${what}: the run is stopping`);
+  };
 
   function startPinned(name: string, cpu: number, cmd: string, args: string[], logFile: string): Proc {
+    refuseWhenClosed(name);
     const fd = openSync(logFile, 'a');
     const child = spawn('taskset', pinned(cpu, cmd, args), { stdio: ['ignore', fd, fd] });
     closeSync(fd);
@@ -61,6 +67,7 @@ export function createProcs() {
 
   /** Runs a load generator or client to completion on a CPU, bounded by timeoutMs. */
   function runPinned(cpu: number, cmd: string, args: string[], timeoutMs: number): Promise<ToolResult> {
+    refuseWhenClosed(cmd);
     return new Promise((resolve, reject) => {
       const child = spawn('taskset', pinned(cpu, cmd, args), { stdio: ['ignore', 'pipe', 'pipe'] });
       const pid = child.pid;
@@ -89,11 +96,13 @@ export function createProcs() {
 
   /** For exit paths that cannot wait: SIGKILL every process still running, by PID. */
   function killAllNow(): void {
+    closed = true;
     for (const pid of live.keys()) signal(pid, 'SIGKILL');
     live.clear();
   }
 
   async function stopAll(graceMs = 2000): Promise<void> {
+    closed = true;
     const children = [...live.entries()];
     for (const [pid] of children) signal(pid, 'SIGTERM');
     const deadline = Date.now() + graceMs;

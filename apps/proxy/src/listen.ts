@@ -9,7 +9,8 @@ import type { Server } from 'node:net';
 export function listen(server: Server, host: string, port: number, reusePort = false): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host, port, reusePort: reusePort && port !== 0 }, () => {
+    // A deeper accept queue than node's 511 absorbs connection bursts (capped by net.core.somaxconn).
+    server.listen({ host, port, reusePort: reusePort && port !== 0, backlog: 4096 }, () => {
       server.off('error', reject);
       const address = server.address();
       resolve(address && typeof address === 'object' ? address.port : port);

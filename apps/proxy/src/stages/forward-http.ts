@@ -87,6 +87,9 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
     requestTimeout: 0,
     maxHeaderSize: upstream.maxHeaderBytes,
   });
+  // A client that half-closes after its request (shutdown(SHUT_WR)) still wants the response; node
+  // would abort the request on the client's FIN without this.
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
 
   const headerTimers = createHeaderTimers((socket) => {
     const connection = records.get(socket);

@@ -1,0 +1,130 @@
+// One cell: one topology, one repetition, started fresh and measured in a fixed order (idle RSS,
+// warm-up, keep-alive max, new connection per request, fixed-rate latency, hey, bulk), then
+// stopped by PID and its folder removed. And the profile run: the HTTP pair under node --cpu-prof.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { measureBulk, measureHey, measureLatency, measureLoad } from './measure.ts';
+import { rssKiB, sleep, type Proc } from './procs.ts';
+import { summariseProfile, type ProfileSummary } from './profile.ts';
+import type { CellResult } from './report.ts';
+import type { BenchEnv, RunningTopology, Topology } from './topologies.ts';
+
+export interface Plan {
+  loadCpu: number;
+  connections: number;
+  warmupS: number;
+  durationS: number;
+  closeDurationS: number;
+  rate: number;
+  rateDurationS: number;
+  heyDurationS: number;
+  bulkBytes: number;
+  bulkMaxS: number;
+  rateClient: string;
+}
+
+export interface CellContext {
+  env: BenchEnv;
+  plan: Plan;
+  appPid: number;
+  runDir: string;
+  log: (s: string) => void;
+}
+
+function alive(running: RunningTopology, phase: string): void {
+  const dead = running.proxies.find((p) => p.hasExited());
+  if (dead) throw new Error(`${dead.name} exited during ${phase}`);
+}
+
+async function stopProxies(ctx: CellContext, proxies: Proc[]): Promise<void> {
+  // The outbound side first: its pooled mesh connections would hold the inbound side's drain.
+  for (const p of proxies) await ctx.env.procs.stop(p, 5000);
+}
+
+function accessLogSize(files: string[]): { bytes: number; lines: number } {
+  let bytes = 0;
+  let lines = 0;
+  for (const file of files) {
+    const dir = join(file, '..');
+    const base = file.slice(dir.length + 1);
+    // Rolled files (access.log.1, ...) count too.
+    for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+      if (name !== base && !name.startsWith(`${base}.`)) continue;
+      const path = join(dir, name);
+      bytes += statSync(path).size;
+      const text = readFileSync(path);
+      for (let i = text.indexOf(10); i !== -1; i = text.indexOf(10, i + 1)) lines++;
+    }
+  }
+  return { bytes, lines };
+}
+
+export async function runCell(ctx: CellContext, topology: Topology, rep: number, withHey: boolean): Promise<CellResult> {
+  const { env, plan, log } = ctx;
+  const dir = join(ctx.runDir, `rep${rep}-${topology.id}`);
+  mkdirSync(dir, { recursive: true });
+  let running: RunningTopology | null = null;
+  try {
+    running = await topology.start(env, { dir, nodeFlags: [] });
+    const r = running;
+    await sleep(500);
+    const idleRssKiB = r.proxies.map((p) => rssKiB(p.pid));
+    const load = (closeEachRequest: boolean, durationS: number) =>
+      measureLoad(env.procs, plan.loadCpu, { url: r.url, connections: plan.connections, durationS, closeEachRequest }, r.proxies, ctx.appPid);
+    await load(false, plan.warmupS);
+    alive(r, 'warm-up');
+    const keepAlive = await load(false, plan.durationS);
+    alive(r, 'keep-alive load');
+    await sleep(300);
+    const close = await load(true, plan.closeDurationS);
+    alive(r, 'new-connection load');
+    await sleep(300);
+    const latency = await measureLatency(env.procs, plan.loadCpu, env.node, plan.rateClient, r.url, plan.rate, plan.rateDurationS);
+    alive(r, 'fixed-rate latency');
+    const hey = withHey ? await measureHey(env.procs, plan.loadCpu, r.url, plan.rate, plan.heyDurationS) : null;
+    const bulk = await measureBulk(env.procs, plan.loadCpu, r.url, plan.bulkBytes, plan.bulkMaxS);
+    alive(r, 'bulk transfer');
+    log(
+      `  ${topology.id.padEnd(14)} rep ${rep + 1}: ${Math.round(keepAlive.rps)} req/s` +
+        (keepAlive.proxyCpuUsPerReq !== null ? ` (${keepAlive.proxyCpuUsPerReq.toFixed(1)} µs proxy CPU/req)` : '') +
+        `, new conn ${Math.round(close.rps)} req/s, p50/p99/p99.9 ${latency.p50}/${latency.p99}/${latency.p999} µs` +
+        `, bulk ${bulk.mbps.toFixed(0)} MB/s${bulk.complete ? '' : ' (INCOMPLETE)'}` +
+        (keepAlive.errors + close.errors + latency.errors ? `, errors ${keepAlive.errors}/${close.errors}/${latency.errors}` : ''),
+    );
+    return { rep, topology: topology.id, startups: r.startups, idleRssKiB, keepAlive, close, latency, hey, bulk, accessLog: accessLogSize(r.accessLogs) };
+  } finally {
+    if (running) await stopProxies(ctx, running.proxies);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runProfile(ctx: CellContext, topology: Topology): Promise<{ command: string; sidecars: Array<{ name: string; summary: ProfileSummary }>; rps: number }> {
+  const { env, plan } = ctx;
+  const dir = join(ctx.runDir, 'profile');
+  const profDir = join(dir, 'cpuprofiles');
+  mkdirSync(profDir, { recursive: true });
+  let running: RunningTopology | null = null;
+  try {
+    running = await topology.start(env, { dir, nodeFlags: ['--cpu-prof', '--cpu-prof-dir', profDir] });
+    const r = running;
+    const load = (durationS: number) => measureLoad(env.procs, plan.loadCpu, { url: r.url, connections: plan.connections, durationS, closeEachRequest: false }, r.proxies, ctx.appPid);
+    await load(plan.warmupS);
+    const measured = await load(plan.durationS);
+    const pids = new Map(r.proxies.map((p) => [p.pid, p.name]));
+    await stopProxies(ctx, r.proxies);
+    running = null;
+    const sidecars = readdirSync(profDir)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => ({ name: pids.get(Number(f.split('.')[3])) ?? f, summary: summariseProfile(join(profDir, f)) }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    if (sidecars.length === 0) throw new Error('no .cpuprofile was written (did the sidecars exit cleanly?)');
+    return {
+      command: `${topology.label}, both sidecars under \`node --cpu-prof\`, wrk -t1 -c${plan.connections} -d${plan.durationS}s after a ${plan.warmupS} s warm-up (the profile covers the whole process life, start-up included)`,
+      sidecars,
+      rps: measured.rps,
+    };
+  } finally {
+    if (running) await stopProxies(ctx, running.proxies);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,149 @@
+// Turns the cells of one run into markdown: medians with their spread (min-max) over the
+// repetitions, ratios to direct and to nginx, the access-log overhead, and the profile summary.
+// Pure: data in, text out (run.ts writes it into RESULTS.md between its markers).
+import type { LatencyResult, LoadResult } from './measure.ts';
+import type { ProfileSummary } from './profile.ts';
+import type { Startup, Topology } from './topologies.ts';
+
+export interface CellResult {
+  rep: number;
+  topology: string;
+  startups: Startup[];
+  idleRssKiB: number[];
+  keepAlive: LoadResult;
+  close: LoadResult;
+  latency: LatencyResult;
+  hey: { p50: number; p99: number; rps: number } | null;
+  bulk: { mbps: number; bytes: number; complete: boolean };
+  /** What the proxies' access logs held after the cell (all its phases, warm-up included). */
+  accessLog: { bytes: number; lines: number };
+}
+
+export interface RunInfo {
+  command: string;
+  date: string;
+  machine: string[];
+  settings: string[];
+  wallS: number;
+  loadAvg: { start: string; end: string };
+  skipped: string[];
+}
+
+export interface Stat {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+export function stat(values: number[]): Stat | null {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const mid = Math.floor(v.length / 2);
+  const median = v.length % 2 ? (v[mid] ?? 0) : ((v[mid - 1] ?? 0) + (v[mid] ?? 0)) / 2;
+  return { median, min: v[0] ?? 0, max: v[v.length - 1] ?? 0, n: v.length };
+}
+
+const fmt = (x: number, digits = 0) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }).replace(/,/g, ' ');
+const cell = (s: Stat | null, digits = 0) => (s ? `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})` : '—');
+const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b !== 0 ? `${fmt(a / b, 2)}×` : '—');
+
+export function renderReport(info: RunInfo, topologies: Topology[], cells: CellResult[], profile: { command: string; sidecars: Array<{ name: string; summary: ProfileSummary }>; rps: number } | null): string {
+  const of = (id: string) => cells.filter((c) => c.topology === id);
+  const ran = topologies.filter((t) => of(t.id).length > 0);
+  const s = (id: string, pick: (c: CellResult) => number | null) => stat(of(id).map(pick).filter((x): x is number => x !== null));
+  const med = (id: string | undefined, pick: (c: CellResult) => number | null) => (id ? s(id, pick)?.median : undefined);
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const out: string[] = [];
+
+  out.push('### Setup', '', `Command: \`${info.command}\` (${info.date}, ${fmt(info.wallS)} s wall).`, '');
+  for (const m of info.machine) out.push(`- ${m}`);
+  for (const m of info.settings) out.push(`- ${m}`);
+  out.push(`- Load average (1, 5, 15 min) at start: ${info.loadAvg.start}; at end: ${info.loadAvg.end}.`);
+  for (const m of info.skipped) out.push(`- Skipped: ${m}`);
+  out.push('', 'Each cell is "median (min–max)" over the repetitions; the topologies were run interleaved, each started fresh per repetition.', '');
+
+  out.push('### Throughput and proxy CPU', '');
+  out.push('| topology | req/s, keep-alive (wrk -c50) | proxy CPU µs/req | app CPU µs/req | req/s, new connection per request | proxy CPU µs/req (new conn.) | errors |');
+  out.push('|---|---|---|---|---|---|---|');
+  for (const t of ran) {
+    const errors = sum(of(t.id).map((c) => c.keepAlive.errors + c.close.errors + c.latency.errors));
+    out.push(
+      `| ${t.label} | ${cell(s(t.id, (c) => c.keepAlive.rps))} | ${cell(s(t.id, (c) => c.keepAlive.proxyCpuUsPerReq), 1)} | ${cell(s(t.id, (c) => c.keepAlive.appCpuUsPerReq), 1)} | ${cell(s(t.id, (c) => c.close.rps))} | ${cell(s(t.id, (c) => c.close.proxyCpuUsPerReq), 1)} | ${errors} |`,
+    );
+  }
+  out.push('', '### Latency at a fixed rate', '');
+  out.push('| topology | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | achieved req/s | hey p50 / p99 µs (cross-check) |');
+  out.push('|---|---|---|---|---|---|---|---|');
+  for (const t of ran) {
+    const hey50 = s(t.id, (c) => c.hey?.p50 ?? null);
+    const hey99 = s(t.id, (c) => c.hey?.p99 ?? null);
+    out.push(
+      `| ${t.label} | ${cell(s(t.id, (c) => c.latency.p50))} | ${cell(s(t.id, (c) => c.latency.p90))} | ${cell(s(t.id, (c) => c.latency.p99))} | ${cell(s(t.id, (c) => c.latency.p999))} | ${cell(s(t.id, (c) => c.latency.max))} | ${cell(s(t.id, (c) => c.latency.achievedRate))} | ${hey50 && hey99 ? `${fmt(hey50.median)} / ${fmt(hey99.median)}` : '—'} |`,
+    );
+  }
+  out.push('', '### Bulk transfer, memory, start-up', '');
+  out.push('| topology | bulk MB/s, one connection | RSS idle MiB (per proxy) | RSS loaded MiB (per proxy, peak during wrk -c50) | start-up: `startup_ms` | start-up: spawn → ready ms |');
+  out.push('|---|---|---|---|---|---|');
+  for (const t of ran) {
+    const perProxy = (pick: (c: CellResult) => number[]) => {
+      const n = of(t.id)[0] ? pick(of(t.id)[0] as CellResult).length : 0;
+      if (n === 0) return '—';
+      const names = of(t.id)[0]?.startups.map((x) => x.proxy) ?? [];
+      return Array.from({ length: n }, (_, i) => `${names[i] ?? i}: ${cell(s(t.id, (c) => (pick(c)[i] ?? NaN) / 1024), 1)}`).join('<br>');
+    };
+    const starts = (pick: (x: Startup) => number | null) => {
+      const names = of(t.id)[0]?.startups.map((x) => x.proxy) ?? [];
+      if (names.length === 0) return '—';
+      return names.map((name, i) => `${name}: ${cell(s(t.id, (c) => (c.startups[i] ? pick(c.startups[i] as Startup) : null)))}`).join('<br>');
+    };
+    const incomplete = of(t.id).some((c) => !c.bulk.complete) ? ' (incomplete transfer!)' : '';
+    out.push(`| ${t.label} | ${cell(s(t.id, (c) => c.bulk.mbps))}${incomplete} | ${perProxy((c) => c.idleRssKiB)} | ${perProxy((c) => c.keepAlive.loadedRssKiB)} | ${starts((x) => x.selfMs)} | ${starts((x) => x.wallMs)} |`);
+  }
+
+  out.push('', '### Ratios (of medians)', '');
+  out.push('| topology | req/s ÷ direct | req/s ÷ nginx | CPU/req ÷ nginx | new-conn req/s ÷ nginx | p50 ÷ direct | p99 ÷ direct | p99 ÷ nginx | bulk ÷ direct | bulk ÷ nginx |');
+  out.push('|---|---|---|---|---|---|---|---|---|---|');
+  for (const t of ran.filter((t) => t.family !== 'direct')) {
+    const peer = t.nginxPeer && of(t.nginxPeer).length ? t.nginxPeer : undefined;
+    const m = (id: string | undefined, pick: (c: CellResult) => number | null) => med(id, pick);
+    const rps = (c: CellResult) => c.keepAlive.rps;
+    const p50 = (c: CellResult) => c.latency.p50;
+    const p99 = (c: CellResult) => c.latency.p99;
+    const bulk = (c: CellResult) => c.bulk.mbps;
+    out.push(
+      `| ${t.label} | ${ratio(m(t.id, rps), m('direct', rps))} | ${ratio(m(t.id, rps), m(peer, rps))} | ${ratio(m(t.id, (c) => c.keepAlive.proxyCpuUsPerReq), m(peer, (c) => c.keepAlive.proxyCpuUsPerReq))} | ${ratio(m(t.id, (c) => c.close.rps), m(peer, (c) => c.close.rps))} | ${ratio(m(t.id, p50), m('direct', p50))} | ${ratio(m(t.id, p99), m('direct', p99))} | ${ratio(m(t.id, p99), m(peer, p99))} | ${ratio(m(t.id, bulk), m('direct', bulk))} | ${ratio(m(t.id, bulk), m(peer, bulk))} |`,
+    );
+  }
+
+  if (of('or-http').length && of('or-http-nolog').length) {
+    const reps = [...new Set(of('or-http').map((c) => c.rep))];
+    const pairs = reps
+      .map((rep) => [of('or-http').find((c) => c.rep === rep), of('or-http-nolog').find((c) => c.rep === rep)] as const)
+      .filter((p): p is readonly [CellResult, CellResult] => p[0] !== undefined && p[1] !== undefined);
+    const cost = stat(pairs.map(([on, off]) => 100 * (1 - on.keepAlive.rps / off.keepAlive.rps)));
+    const cpu = stat(pairs.map(([on, off]) => (on.keepAlive.proxyCpuUsPerReq ?? 0) - (off.keepAlive.proxyCpuUsPerReq ?? 0)));
+    const bytes = stat(of('or-http').map((c) => (c.accessLog.lines ? c.accessLog.bytes / c.accessLog.lines : NaN)));
+    const lines = stat(of('or-http').map((c) => c.accessLog.lines));
+    out.push('', '### Access-log overhead (issue 6: "access logging on costs less than 10% throughput")', '');
+    out.push(`- Throughput lost with the access log written to a file on both sidecars, per repetition (same rep, log on vs off): **${cell(cost, 1)} %** (target: < 10 %).`);
+    out.push(`- Extra proxy CPU per request (both sidecars): ${cell(cpu, 1)} µs.`);
+    out.push(`- Access-log lines written per cell (both sidecars, all phases): ${cell(lines)}, ${cell(bytes)} bytes per line.`);
+  }
+
+  if (profile) {
+    out.push('', '### Where the CPU goes (node --cpu-prof)', '');
+    out.push(`${profile.command}: ${fmt(profile.rps)} req/s during the profile (the profiler itself costs some throughput).`, '');
+    for (const { name, summary } of profile.sidecars) {
+      out.push(`#### ${name}: ${fmt(summary.busyMs)} ms busy of ${fmt(summary.totalMs)} ms profiled`, '');
+      out.push('| area (self time) | ms | % of busy |', '|---|---|---|');
+      for (const a of summary.byArea) out.push(`| ${a.area} | ${fmt(a.ms)} | ${fmt(a.pct, 1)} |`);
+      out.push('', '| top frames by self time | ms | % of busy |', '|---|---|---|');
+      for (const f of summary.topSelf) out.push(`| \`${f.frame}\` | ${fmt(f.ms)} | ${fmt(f.pct, 1)} |`);
+      out.push('', '| Outrigger frames by inclusive time | ms | % of busy |', '|---|---|---|');
+      for (const f of summary.outriggerInclusive) out.push(`| \`${f.frame}\` | ${fmt(f.ms)} | ${fmt(f.pct, 1)} |`);
+      out.push('');
+    }
+  }
+  return `${out.join('\n')}\n`;
+}

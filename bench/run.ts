@@ -1,0 +1,214 @@
+// The sidecar benchmark, one command (bench/README.md): installs its peers if missing, makes a
+// mesh CA and two workload certificates, starts the app, then measures every topology in
+// interleaved repetitions on 127.0.0.1 (proxies and app on one CPU, load generators on the
+// other), profiles the HTTP pair once, and writes the tables into bench/RESULTS.md.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runCell, runProfile, type CellContext, type Plan } from './cell.ts';
+import { ensurePeers, nginxCan } from './peers.ts';
+import { createProcs, waitFor } from './procs.ts';
+import { renderReport, type CellResult } from './report.ts';
+import { TOPOLOGIES, type BenchEnv } from './topologies.ts';
+
+const HERE = import.meta.dirname;
+const REPO = resolve(HERE, '..');
+const BEGIN = '<!-- bench/run.ts: generated section, rewritten by each run -->';
+const END = '<!-- bench/run.ts: end of generated section -->';
+
+const USAGE = `usage: node bench/run.ts [options]        (sudo only to apt-get missing peers)
+
+  --reps N            repetitions of each topology, interleaved (default 3)
+  --only a,b          topologies to run: ${TOPOLOGIES.map((t) => t.id).join(', ')}
+  --quick             a short smoke run: 1 rep, 3 s loads, 256 MiB bulk, no hey, no profile
+  --duration S        wrk keep-alive load (default 10), --close-duration S (default 5)
+  --rate N            fixed request rate for latency (default 1000), --rate-duration S (default 10)
+  --bulk-mib N        bulk transfer size (default 1024)
+  --no-install        never apt-get; fail if a peer is missing
+  --no-hey            skip the hey cross-check (first repetition only otherwise)
+  --no-profile        skip the node --cpu-prof run
+  --out FILE          results file (default bench/RESULTS.md); raw data beside it as run-raw.json
+`;
+
+const { values: o } = parseArgs({
+  options: {
+    reps: { type: 'string', default: '3' },
+    only: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    duration: { type: 'string', default: '10' },
+    'close-duration': { type: 'string', default: '5' },
+    rate: { type: 'string', default: '1000' },
+    'rate-duration': { type: 'string', default: '10' },
+    'bulk-mib': { type: 'string', default: '1024' },
+    'no-install': { type: 'boolean', default: false },
+    'no-hey': { type: 'boolean', default: false },
+    'no-profile': { type: 'boolean', default: false },
+    out: { type: 'string', default: join(HERE, 'RESULTS.md') },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (o.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
+const PROXY_CPU = 0;
+const LOAD_CPU = 1;
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const quick = o.quick;
+const plan: Plan = {
+  loadCpu: LOAD_CPU,
+  connections: 50,
+  warmupS: quick ? 1 : 2,
+  durationS: quick ? 3 : Number(o.duration),
+  closeDurationS: quick ? 2 : Number(o['close-duration']),
+  rate: Number(o.rate),
+  rateDurationS: quick ? 3 : Number(o['rate-duration']),
+  heyDurationS: 5,
+  bulkBytes: (quick ? 256 : Number(o['bulk-mib'])) * 1024 * 1024,
+  bulkMaxS: 60,
+  rateClient: join(HERE, 'rate-client.ts'),
+};
+const reps = quick ? 1 : Number(o.reps);
+const withHey = !quick && !o['no-hey'];
+const withProfile = !quick && !o['no-profile'];
+
+const node = process.execPath;
+if (Number(process.versions.node.split('.')[0]) < 24) throw new Error(`Node 24 or newer is needed (this is ${process.version}); run node_modules/.bin/node bench/run.ts`);
+if (availableParallelism() < 2) throw new Error('two CPUs are needed: CPU 0 for the proxies and the app, CPU 1 for the load generators');
+
+const procs = createProcs();
+const runDir = mkdtempSync(join(tmpdir(), 'outrigger-bench-'));
+let stopping = false;
+const cleanupNow = () => {
+  procs.killAllNow();
+  rmSync(runDir, { recursive: true, force: true });
+};
+process.once('exit', cleanupNow);
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  process.once(sig, () => {
+    if (stopping) return;
+    stopping = true;
+    log(`\n${sig}: stopping every process this run started, removing ${runDir}`);
+    void procs.stopAll(2000).finally(() => {
+      cleanupNow();
+      process.exit(code);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const loadStart = loadavg().map((x) => x.toFixed(2)).join(', ');
+  // The harness itself (all its threads) stays off the proxies' CPU.
+  spawnSync('taskset', ['-a', '-p', '-c', String(LOAD_CPU), String(process.pid)], { stdio: 'ignore' });
+  const peers = ensurePeers({ install: !o['no-install'], log });
+
+  const injector = join(REPO, 'apps/injector/src/main.ts');
+  const ca = join(runDir, 'ca');
+  const mk = (args: string[]) => execFileSync(node, [injector, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  mk(['ca', 'init', '--dir', ca]);
+  const issue = (sa: string) => {
+    const out = join(runDir, sa);
+    mk(['ca', 'issue', '--ca-dir', ca, '--out', out, '--namespace', 'bench', '--service-account', sa, '--dns', 'localhost', '--ip', '127.0.0.1']);
+    return { cert: join(out, 'tls.crt'), key: join(out, 'tls.key'), ca: join(out, 'ca.crt') };
+  };
+  const certs = { a: issue('client'), b: issue('server') };
+
+  const app = procs.startPinned('app', PROXY_CPU, node, [join(HERE, 'app.ts')], join(runDir, 'app.out'));
+  const appPort = await waitFor('the app', () => /"port":(\d+)/.exec(readFileSync(app.logFile, 'utf8'))?.[1], 10_000, app).then(Number);
+  const env: BenchEnv = { node, proxyMain: join(REPO, 'apps/proxy/src/main.ts'), certs, appPort, procs, nginx: peers.nginx, proxyCpu: PROXY_CPU };
+  const ctx: CellContext = { env, plan, appPid: app.pid, runDir, log };
+
+  const only = o.only ? new Set(o.only.split(',')) : null;
+  const skipped: string[] = [];
+  const topologies = TOPOLOGIES.filter((t) => {
+    if (only && !only.has(t.id)) return false;
+    const layer = t.id === 'nginx-stream' ? 'stream' : 'http';
+    if (t.needsNginx && !nginxCan(peers, layer)) {
+      skipped.push(`${t.label}: nginx${layer === 'stream' ? ' stream module' : ''} not available`);
+      return false;
+    }
+    return true;
+  });
+  log(`${topologies.length} topologies x ${reps} repetitions; app on 127.0.0.1:${appPort}; proxies and app on CPU ${PROXY_CPU}, load on CPU ${LOAD_CPU}`);
+
+  const cells: CellResult[] = [];
+  for (let rep = 0; rep < reps; rep++) {
+    // Rotate the order each repetition so no topology always runs first or last.
+    const order = topologies.map((_, i) => topologies[(i + rep) % topologies.length]!);
+    log(`repetition ${rep + 1}/${reps}`);
+    for (const t of order) {
+      if (stopping) return;
+      try {
+        cells.push(await runCell(ctx, t, rep, withHey && rep === 0));
+      } catch (err) {
+        if (stopping) return;
+        skipped.push(`${t.id} repetition ${rep + 1}: ${(err as Error).message.split('\n')[0]}`);
+        log(`  ${t.id} rep ${rep + 1} FAILED: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  let profile = null;
+  const httpPair = topologies.find((t) => t.id === 'or-http');
+  if (withProfile && httpPair && !stopping) {
+    log('profile: the HTTP pair under node --cpu-prof');
+    try {
+      profile = await runProfile(ctx, httpPair);
+    } catch (err) {
+      skipped.push(`profile: ${(err as Error).message}`);
+    }
+  }
+  await procs.stop(app);
+
+  const debian = existsSync('/etc/debian_version') ? readFileSync('/etc/debian_version', 'utf8').trim() : 'not Debian';
+  const sudo = process.getuid?.() === 0 && process.env.SUDO_USER ? 'sudo ' : '';
+  const report = renderReport(
+    {
+      command: `${sudo}node bench/run.ts${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
+      date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+      machine: [
+        `Machine: ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Debian ${debian}, Linux ${release()}; Node ${process.version}; ${Object.entries(peers.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+        `Pinning (taskset): the proxies and the app on CPU ${PROXY_CPU}; wrk, the latency client, hey, curl and the harness on CPU ${LOAD_CPU}. Everything on 127.0.0.1.`,
+      ],
+      settings: [
+        `Max throughput: \`wrk -t1 -c${plan.connections} -d${plan.durationS}s\` after a ${plan.warmupS} s warm-up, GET / answering 1 KiB; new connection per request: the same with \`-H 'Connection: close'\` for ${plan.closeDurationS} s.`,
+        'Proxy CPU per request: utime+stime from /proc/<pid>/stat of every proxy process of the path (both sidecars), before and after the wrk run, divided by its requests.',
+        `Latency: bench/rate-client.ts, an open-loop Node client at ${plan.rate} req/s for ${plan.rateDurationS} s (latency counted from each request's due time, keep-alive pool of up to 64 connections); hey (\`-c 10 -q ${plan.rate / 10} -z ${plan.heyDurationS}s\`) as a cross-check in the first repetition only.`,
+        `Bulk: \`curl -o /dev/null\` of ${plan.bulkBytes / 2 ** 20} MiB from the app through the path, one connection; MB = 10^6 bytes.`,
+        'RSS: VmRSS from /proc/<pid>/status 0.5 s after start (idle) and the peak sampled every 250 ms during the keep-alive run (loaded).',
+      ],
+      wallS: (Date.now() - t0) / 1000,
+      loadAvg: { start: loadStart, end: loadavg().map((x) => x.toFixed(2)).join(', ') },
+      skipped,
+    },
+    topologies,
+    cells,
+    profile,
+  );
+  writeResults(o.out, report);
+  writeFileSync(join(resolve(o.out, '..'), 'run-raw.json'), `${JSON.stringify({ plan, cells, profile }, null, 1)}\n`);
+  log(`\n${report}\nwritten to ${o.out}`);
+}
+
+/** Rewrites the generated section between the markers; everything else in the file is kept. */
+function writeResults(file: string, report: string): void {
+  const block = `${BEGIN}\n\n${report}\n${END}`;
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+  const start = text.indexOf(BEGIN);
+  const end = text.indexOf(END);
+  if (start >= 0 && end > start) return writeFileSync(file, text.slice(0, start) + block + text.slice(end + END.length));
+  writeFileSync(file, `${text.trimEnd()}\n\n## Sidecar data path (bench/run.ts)\n\n${block}\n`);
+}
+
+try {
+  await main();
+} finally {
+  if (!stopping) {
+    await procs.stopAll(2000);
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}
