@@ -44,7 +44,7 @@ before(async () => {
   echoPort = (echo.address() as AddressInfo).port;
   resolverTable = new Map();
   // The fake keys on the listener's local port; each test sets what "the kernel" would answer.
-  listener = await startListener(plan(createFakeResolver(resolverTable)), { timeouts, limits }, observer, () => performance.now());
+  listener = await startListener(plan(createFakeResolver(resolverTable)), () => ({ timeouts, limits }), observer, () => performance.now());
 });
 
 after(async () => {

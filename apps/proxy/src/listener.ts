@@ -71,7 +71,12 @@ export interface ListenerSettings {
   limits: ProxyConfig['limits'];
 }
 
-export async function startListener(plan: ListenerPlan, { timeouts, limits }: ListenerSettings, observer: Observer, now: () => number): Promise<RunningListener> {
+/**
+ * `settings` is read again for every connection, so a reloaded config's detect and idle timeouts
+ * apply to new connections; the others are fixed when the listener starts (a restart changes them).
+ */
+export async function startListener(plan: ListenerPlan, settings: () => ListenerSettings, observer: Observer, now: () => number): Promise<RunningListener> {
+  const { timeouts, limits } = settings();
   const terminator = (mode: 'server' | 'mutual', contextOptions: SecureContextOptions, trustDomain?: string) =>
     createTlsTerminator({ mode, contextOptions, handshakeTimeoutMs: timeouts.tlsHandshake, alpnHttp1: true, trustDomain });
   const explicitTls = plan.tls ? terminator(plan.tls.mode, plan.tls.contextOptions) : null;
@@ -107,7 +112,7 @@ export async function startListener(plan: ListenerPlan, { timeouts, limits }: Li
   async function secure(raw: Socket, record: ConnectionRecord, policy: PortPolicy): Promise<{ socket: Duplex; opaque: boolean; leftover: Buffer | null } | null> {
     if (explicitTls) return { socket: await explicitTls.terminate(raw, record), opaque: false, leftover: null };
     if (!meshTls || !edgeTls) return { socket: raw, opaque: false, leftover: null };
-    const seen = await detectTls(raw, record, timeouts.detect);
+    const seen = await detectTls(raw, record, settings().timeouts.detect);
     if (seen.kind === 'closed') return null;
     if (seen.kind === 'mesh') {
       record.meshHop = true;
@@ -125,7 +130,8 @@ export async function startListener(plan: ListenerPlan, { timeouts, limits }: Li
   }
 
   async function handle(raw: Socket): Promise<void> {
-    const record = accept(raw, { direction: plan.direction, listener: plan.name, port: boundPort, idleTimeoutMs: timeouts.idle, now });
+    const live = settings().timeouts;
+    const record = accept(raw, { direction: plan.direction, listener: plan.name, port: boundPort, idleTimeoutMs: live.idle, now });
     open.add(raw);
     // Bytes are counted on the socket the app's bytes travel on: after TLS decryption.
     let client: Duplex & { bytesRead?: number; bytesWritten?: number } = raw;
@@ -152,7 +158,7 @@ export async function startListener(plan: ListenerPlan, { timeouts, limits }: Li
       const protocol = secured.opaque ? 'tcp' : plan.protocolFor(port);
       const detection =
         protocol === 'detect'
-          ? await detectProtocol(secured.socket, record, timeouts.detect)
+          ? await detectProtocol(secured.socket, record, live.detect)
           : { protocol: protocol === 'http' ? ('http1' as const) : ('opaque' as const), leftover: secured.leftover };
       if (detection.protocol === 'closed') return;
       const upstream = plan.upstreamFor(dst);
@@ -167,7 +173,7 @@ export async function startListener(plan: ListenerPlan, { timeouts, limits }: Li
         record.error = 'authz_denied';
         return void raw.destroy();
       }
-      const tcpUpstream = { host: upstream.host, port: upstream.port, tls: upstream.tls?.(), connectTimeoutMs: timeouts.upstreamConnect, idleTimeoutMs: timeouts.idle };
+      const tcpUpstream = { host: upstream.host, port: upstream.port, tls: upstream.tls?.(), connectTimeoutMs: timeouts.upstreamConnect, idleTimeoutMs: live.idle };
       await forwardTcp(secured.socket, record, tcpUpstream, detection.leftover);
     } catch (err) {
       record.error ??= classifyError(err, 'downstream');

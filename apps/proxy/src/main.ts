@@ -7,6 +7,7 @@ import { createLogger } from '@outrigger/telemetry';
 import { IdentityError } from './identity.ts';
 import { CaIdentityError } from './ca-identity-source.ts';
 import { ListenError, startProxy } from './runtime.ts';
+import { watchConfigFile } from './watch-config.ts';
 
 const USAGE = `usage: outrigger-proxy --config FILE [--check]
 
@@ -43,6 +44,24 @@ async function main(argv: string[]): Promise<number> {
     }
     let requestStop = (_signal: string) => {};
     const proxy = await startProxy(config, logger, { onShutdownRequest: () => requestStop('POST /shutdown') });
+    const configWatch = watchConfigFile(file, {
+      pollMs: 5000,
+      debounceMs: 200,
+      onChange: () => {
+        let next;
+        try {
+          next = loadProxyConfig(file);
+        } catch (err) {
+          proxy.metrics.configReloads.inc({ component: 'proxy', result: 'invalid' });
+          logger.warn({ problems: (err as ConfigError).problems ?? [(err as Error).message] }, 'config reload refused; keeping the config in use');
+          return;
+        }
+        proxy.reload(next).then(
+          (plan) => logger.info({ applied: plan.live, restart_required: plan.restartRequired }, plan.restartRequired.length ? 'config reloaded; some changes need a restart' : 'config reloaded'),
+          (err: Error) => logger.warn({ err: err.message }, 'config reload failed; keeping the config in use'),
+        );
+      },
+    });
     logger.info(
       {
         listeners: proxy.listeners.map((l) => ({ name: l.name, address: l.address, port: l.port })),
@@ -54,8 +73,10 @@ async function main(argv: string[]): Promise<number> {
     );
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
-        logger.info({ signal, drain_ms: config.timeouts.drain }, 'draining');
-        void proxy.drain(config.timeouts.drain).then(({ remaining }) => {
+        configWatch.close();
+        const drainMs = proxy.config().timeouts.drain;
+        logger.info({ signal, drain_ms: drainMs }, 'draining');
+        void proxy.drain(drainMs).then(({ remaining }) => {
           logger.info({ remaining }, 'stopped');
           logger.flush();
           resolve();

@@ -14,20 +14,31 @@ export interface MeshDialer {
   tlsOptions(address: string, port: number): ConnectionOptions;
 }
 
-export function createMeshDialer(mesh: MeshConfig, identity: () => LoadedIdentity, isLocalAddress: (address: string) => boolean = () => false): MeshDialer {
-  const networks = new BlockList();
-  for (const cidr of mesh.networks) {
-    const [net, bits] = cidr.split('/') as [string, string];
-    networks.addSubnet(net, Number(bits), isIPv6(net) ? 'ipv6' : 'ipv4');
-  }
+/** `meshNow()` is read per connection, so reloaded networks and peer identities apply at once. */
+export function createMeshDialer(meshNow: () => MeshConfig, identity: () => LoadedIdentity, isLocalAddress: (address: string) => boolean = () => false): MeshDialer {
+  let builtFrom: string[] | null = null;
+  let blocks = new BlockList();
+  const networksNow = () => {
+    const cidrs = meshNow().networks;
+    if (cidrs !== builtFrom) {
+      blocks = new BlockList();
+      for (const cidr of cidrs) {
+        const [net, bits] = cidr.split('/') as [string, string];
+        blocks.addSubnet(net, Number(bits), isIPv6(net) ? 'ipv6' : 'ipv4');
+      }
+      builtFrom = cidrs;
+    }
+    return blocks;
+  };
   return {
     isMeshed: (address) => {
       const plain = address.replace(/^::ffff:/, '');
       // This pod's own addresses: the rules never send the proxy's traffic back to its inbound
       // side (UID 1337 is exempt first), so the app there would receive TLS it cannot read.
-      return !isLocalAddress(plain) && networks.check(plain, isIPv6(plain) ? 'ipv6' : 'ipv4');
+      return !isLocalAddress(plain) && networksNow().check(plain, isIPv6(plain) ? 'ipv6' : 'ipv4');
     },
     tlsOptions(address, port) {
+      const mesh = meshNow();
       const expected = mesh.peerIdentities[`${address}:${port}`] ?? mesh.peerIdentities[address];
       return {
         secureContext: identity().secureContext,

@@ -16,9 +16,10 @@ export interface Observer {
 
 export interface ObserverDeps {
   metrics: Metrics;
+  /** The access log in use (a config reload may replace it). */
+  accessLog: () => AccessLog;
   /** Every series update is reported here, so series idle for long are dropped (bounded /metrics). */
   expiry: SeriesExpiry;
-  accessLog: AccessLog;
   /** Monotonic milliseconds (performance.now), the clock records are stamped with. */
   now: () => number;
   wallNow: () => number;
@@ -28,7 +29,7 @@ export interface ObserverDeps {
 
 export function createObserver({ metrics, accessLog, expiry, now, wallNow, feed }: ObserverDeps): Observer {
   const log = (record: AccessLogRecord) => {
-    accessLog.write(record);
+    accessLog().write(record);
     feed?.publish(record);
   };
   const count = (metric: Counter<string>, labels: LabelValues<string>, value = 1) => {

@@ -17,7 +17,13 @@ export interface PlanDeps {
   dialer: MeshDialer | null;
 }
 
-export function planListeners(config: ProxyConfig, deps: PlanDeps): ListenerPlan[] {
+/**
+ * `live()` is the config in force, read per connection: a reload changes port policies, opaque
+ * ports and upstream modes for new connections. What the plan captures at start (ports, TLS
+ * modes, upstreams of explicit listeners) needs a restart, which reload reports.
+ */
+export function planListeners(live: () => ProxyConfig, deps: PlanDeps): ListenerPlan[] {
+  const config = live();
   const { tlsOptions } = deps;
   const plans: ListenerPlan[] = config.listeners.map((l) => {
     if (l.tls !== 'none' && !tlsOptions) throw new Error(`listener ${l.name}: tls: ${l.tls} needs an identity`);
@@ -38,16 +44,23 @@ export function planListeners(config: ProxyConfig, deps: PlanDeps): ListenerPlan
       },
     };
   });
-  if (config.transparent) plans.push(...planTransparent(config, config.transparent, deps));
+  if (config.transparent) plans.push(...planTransparent(config, live, deps));
   return plans;
 }
 
-function planTransparent(config: ProxyConfig, t: TransparentConfig, deps: PlanDeps): ListenerPlan[] {
+function planTransparent(config: ProxyConfig, live: () => ProxyConfig, deps: PlanDeps): ListenerPlan[] {
+  const t = config.transparent as TransparentConfig;
+  const inboundNow = () => (live().transparent ?? t).inbound;
   const resolver = deps.resolver();
   const ownPorts = new Set([t.inbound.port, t.outbound.port, config.admin.port]);
   const guard = { ownPorts, isLocalAddress: localAddressCheck() };
-  const opaque = new Set(t.opaquePorts);
-  const protocolFor = (port: number) => (opaque.has(port) ? 'tcp' : 'detect') as 'tcp' | 'detect';
+  let opaqueFrom: number[] | null = null;
+  let opaque = new Set<number>();
+  const protocolFor = (port: number) => {
+    const ports = (live().transparent ?? t).opaquePorts;
+    if (ports !== opaqueFrom) [opaqueFrom, opaque] = [ports, new Set(ports)];
+    return (opaque.has(port) ? 'tcp' : 'detect') as 'tcp' | 'detect';
+  };
   const inbound: ListenerPlan = {
     name: 'inbound',
     direction: 'inbound',
@@ -57,15 +70,17 @@ function planTransparent(config: ProxyConfig, t: TransparentConfig, deps: PlanDe
     meshTls: deps.tlsOptions ? { contextOptions: deps.tlsOptions, trustDomain: config.mesh.trustDomain } : null,
     origDst: { resolver, guard },
     policyFor(port) {
-      const p = t.inbound.ports[String(port)];
-      return { mode: p?.mode ?? t.inbound.mode, allow: p?.allow ?? t.inbound.allow, edgeTls: p?.edgeTls ?? false };
+      const inbound = inboundNow();
+      const p = inbound.ports[String(port)];
+      return { mode: p?.mode ?? inbound.mode, allow: p?.allow ?? inbound.allow, edgeTls: p?.edgeTls ?? false };
     },
     protocolFor,
     upstreamFor(dst) {
+      const inbound = inboundNow();
       const port = dst?.port ?? 0;
-      const mode = t.inbound.ports[String(port)]?.upstream ?? t.inbound.upstream;
+      const mode = inbound.ports[String(port)]?.upstream ?? inbound.upstream;
       // Legacy apps bind to localhost; the pod IP is for apps that bind only to it.
-      const host = mode === 'pod-ip' && t.inbound.podIp ? t.inbound.podIp : dst?.family === 6 && mode === 'localhost' ? '::1' : '127.0.0.1';
+      const host = mode === 'pod-ip' && inbound.podIp ? inbound.podIp : dst?.family === 6 && mode === 'localhost' ? '::1' : '127.0.0.1';
       return { host, port };
     },
   };

@@ -13,6 +13,7 @@ import { startCaIdentity } from './ca-identity-source.ts';
 import { createMeshDialer } from './mesh-dialer.ts';
 import { startListener, type RunningListener } from './listener.ts';
 import { localAddressCheck, planListeners } from './plans.ts';
+import { applyReload, planReload, type ReloadPlan } from './plan-reload.ts';
 import { createKernelResolver } from '@outrigger/original-dst';
 import { createObserver } from './observe.ts';
 
@@ -23,6 +24,10 @@ export interface RunningProxy {
   admin: RunningAdmin;
   identity: () => LoadedIdentity | null;
   metrics: Metrics;
+  /** The config in force (the start config with the live keys of the last reload). */
+  config(): ProxyConfig;
+  /** Apply a new config: live keys now, the others reported as needing a restart. */
+  reload(next: ProxyConfig): Promise<ReloadPlan>;
   /** Fail readiness, stop accepting, wait for open connections up to the deadline, then close. */
   drain(deadlineMs: number): Promise<{ remaining: number }>;
 }
@@ -43,23 +48,25 @@ export async function startProxy(config: ProxyConfig, logger: Logger, hooks: Pro
   const now = () => performance.now();
   const metrics = createMetrics({ version: PROXY_VERSION });
   const processRegistry = createProcessRegistry();
-  const accessLog = createAccessLog({ ...config.accessLog, onError: (err) => logger.warn({ err: err.message }, 'access log') });
+  const openAccessLog = (settings: ProxyConfig['accessLog']) => createAccessLog({ ...settings, onError: (err) => logger.warn({ err: err.message }, 'access log') });
+  let accessLog = openAccessLog(config.accessLog);
   await accessLog.ready;
   const onIdentityError = (err: Error) => logger.warn({ err: err.message }, 'identity renewal or reload failed; keeping the identity in use');
   const source = await startIdentitySource(config, onIdentityError);
   const setExpiry = (i: LoadedIdentity) => metrics.certExpiration.set(Math.floor(i.certificate.notAfter.getTime() / 1000));
   if (source) setExpiry(source.current());
-  const dialer = source ? createMeshDialer(config.mesh, () => source.current(), localAddressCheck()) : null;
+  let live = config; // the config in force: reload() swaps in the keys that apply live
+  const dialer = source ? createMeshDialer(() => live.mesh, () => source.current(), localAddressCheck()) : null;
   const expiry = startSeriesExpiry({ idleMs: config.metrics.idleSeriesExpiry });
   const feed = createRecordFeed();
-  const observer = createObserver({ metrics, accessLog, expiry, now, wallNow: Date.now, feed });
+  const observer = createObserver({ metrics, accessLog: () => accessLog, expiry, now, wallNow: Date.now, feed });
   let draining = false;
 
-  const plans = planListeners(config, { tlsOptions: source?.current().contextOptions ?? null, resolver: createKernelResolver, dialer });
+  const plans = planListeners(() => live, { tlsOptions: source?.current().contextOptions ?? null, resolver: createKernelResolver, dialer });
   const listeners: RunningListener[] = [];
   for (const plan of plans) {
     try {
-      listeners.push(await startListener(plan, config, observer, now));
+      listeners.push(await startListener(plan, () => live, observer, now));
     } catch (err) {
       for (const started of listeners) await started.stopAccepting();
       throw new ListenError(`listener ${plan.name}`, plan.address, plan.port, err as NodeJS.ErrnoException);
@@ -77,10 +84,10 @@ export async function startProxy(config: ProxyConfig, logger: Logger, hooks: Pro
       port: config.admin.port,
       metrics,
       registries: [metrics.registry, processRegistry],
-      app: config.metrics.app,
+      app: () => live.metrics.app,
       feed,
       isReady: () => !draining,
-      config: () => redact(config),
+      config: () => redact(live),
       certs: () => describeIdentity(source?.current() ?? null),
       identity: () => source?.current().certificate.spiffeId ?? null,
       setLogLevel: (level) => {
@@ -101,6 +108,28 @@ export async function startProxy(config: ProxyConfig, logger: Logger, hooks: Pro
     admin,
     identity: () => source?.current() ?? null,
     metrics,
+    config: () => live,
+    async reload(next) {
+      const plan = planReload(live, next);
+      const previous = live;
+      live = applyReload(live, next);
+      if (plan.live.includes('log.level')) logger.level = live.log.level;
+      if (plan.live.includes('accessLog')) {
+        const replacement = openAccessLog(live.accessLog);
+        try {
+          await replacement.ready;
+        } catch (err) {
+          live = { ...live, accessLog: previous.accessLog };
+          metrics.configReloads.inc({ component: 'proxy', result: 'failure' });
+          throw err;
+        }
+        const old = accessLog;
+        accessLog = replacement;
+        void old.flush().finally(() => old.close());
+      }
+      metrics.configReloads.inc({ component: 'proxy', result: plan.restartRequired.length ? 'restart_required' : 'success' });
+      return plan;
+    },
     async drain(deadlineMs) {
       draining = true;
       const deadline = Date.now() + deadlineMs;
@@ -115,7 +144,7 @@ export async function startProxy(config: ProxyConfig, logger: Logger, hooks: Pro
       for (const l of listeners) l.destroyAll();
       source?.close();
       expiry.stop();
-      await accessLog.close();
+      await accessLog.close(); // the one in use at the end, after any reload
       await admin.close();
       return { remaining };
     },

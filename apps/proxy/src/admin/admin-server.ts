@@ -16,7 +16,7 @@ export interface AdminDeps {
   port: number;
   metrics: Metrics;
   registries: Registry[];
-  app: { url: string; timeout: number } | undefined;
+  app: () => { url: string; timeout: number } | undefined;
   feed: RecordFeed;
   isReady: () => boolean;
   config: () => unknown;
@@ -84,8 +84,9 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: AdminDeps,
     case 'GET /metrics': {
       const { contentType, body } = await renderMetrics(deps.registries);
       let app = '';
-      if (deps.app) {
-        const scraped = await scrapeApp(deps.app.url, deps.app.timeout);
+      const appMetrics = deps.app();
+      if (appMetrics) {
+        const scraped = await scrapeApp(appMetrics.url, appMetrics.timeout);
         if (scraped.ok) app = scraped.body;
         else deps.metrics.appScrapeErrors.inc({ reason: scraped.reason });
       }
