@@ -112,4 +112,16 @@ describe('mesh mTLS between two pods', { skip: isRoot() ? false : 'needs root fo
     }, 'the denial counted');
     assert.ok(b);
   });
+
+  test('a live reload makes a permissive port strict without restarting the sidecar', async () => {
+    const pid = mesh.proxies.b.child.pid;
+    mesh.reconfigureB('ports: { "8080": { mode: strict }, "8081": { mode: strict }, "8082": { allow: ["ns/other/*"] }, "6379": { allow: ["ns/other/*"] } }');
+    await mesh.proxies.b.waitForLine(/"msg":"config reloaded"/, 15_000);
+    const plain = await mesh.bypassFromA('curl', ['-sS', '--max-time', '5', `http://${mesh.b.v4}:8081/plain-again`]);
+    assert.notEqual(plain.code, 0, 'plaintext is refused on 8081 now');
+    const meshed = await mesh.curlFromA(`http://${mesh.b.v4}:8081/meshed-after-reload`);
+    assert.equal(meshed.code, 0, meshed.stderr);
+    assert.equal(mesh.proxies.b.child.pid, pid);
+    assert.equal(mesh.proxies.b.child.exitCode, null, 'the same sidecar process, still running');
+  });
 });

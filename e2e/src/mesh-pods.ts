@@ -1,7 +1,7 @@
 // Two "pods" for e2e tests and the mesh demo: network namespaces joined by veth, init rules applied
 // by `outrigger-injector init`, a sidecar in each running as UID/GID 1337, and the legacy app on
 // 127.0.0.1:8080 (and [::1]:8080) in pod B. stop() removes every process and namespace.
-import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createCa, issueLeaf } from '@outrigger/pki';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,6 +25,8 @@ export interface Mesh {
   /** A command in pod A as UID 1337, which the rules exempt: it reaches pod B without A's sidecar. */
   bypassFromA(cmd: string, args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }>;
   metrics(pod: Pod): Promise<string>;
+  /** Rewrites pod B's proxy config with another inbound section (atomically), for live reloads. */
+  reconfigureB(inboundB: string): void;
   stop(): Promise<void>;
 }
 
@@ -143,6 +145,10 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
         run('ip', ['netns', 'exec', pods.a.ns, 'setpriv', '--reuid=1337', '--regid=1337', '--clear-groups', cmd, ...args], { input, timeoutMs: 20_000 }),
       curlFromA: (url, ...flags) => run('ip', ['netns', 'exec', pods.a.ns, 'curl', '-sS', '--max-time', '10', ...flags, url], { timeoutMs: 20_000 }),
       metrics,
+      reconfigureB(inboundB) {
+        writeFileSync(`${configs.b}.tmp`, proxyConfig(certs, 'b', inboundB), { mode: 0o644 });
+        renameSync(`${configs.b}.tmp`, configs.b);
+      },
       stop,
     };
   } catch (err) {
