@@ -13,6 +13,7 @@ const pureFiles = [
   'libs/shared/netfilter/src/**/*.ts',
   'libs/shared/config/src/schema.ts',
   'libs/shared/config/src/parse-*.ts',
+  'libs/shared/config/src/plan-*.ts',
   'libs/shared/telemetry/src/access-log-record.ts',
   'libs/shared/telemetry/src/error-kinds.ts',
 ];

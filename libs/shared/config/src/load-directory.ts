@@ -1,9 +1,9 @@
 // Reads a config directory as one consistent snapshot. In a kubelet ConfigMap/Secret volume each
-// visible name is a symlink through `..data` to a timestamped folder: reading every file through the
-// folder `..data` named at the start, and checking it still names it at the end, gives the files of
-// one generation even when a swap lands mid-read. A plain directory is re-checked by stat instead.
+// visible name is a symlink through `..data` to a timestamped folder that is never modified, only
+// replaced: listing and reading that one folder gives the files of one generation even when a swap
+// lands mid-read. A plain directory is checked by stat before and after each file instead.
 import { lstat, readFile, readdir, readlink, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { isVisibleName, planSnapshot, type ConfigSnapshot } from './plan-snapshot.ts';
 import { SourceError } from './source-error.ts';
 
@@ -29,12 +29,17 @@ interface Read {
 
 export async function loadDirectorySnapshot(dir: string, opts: DirectoryReadOptions = {}): Promise<ConfigSnapshot> {
   for (let attempt = 1; ; attempt++) {
-    const before = await readDataLink(dir);
-    const read = await readOnce(dir, before, opts);
-    const after = await readDataLink(dir);
-    if (read.stable && before === after) return planSnapshot(read.entries);
+    const data = await readDataLink(dir);
+    // A generation deleted under us (ENOENT) means a newer one is in place: read that one.
+    const read = data === undefined ? await readFolder(dir, dir, opts) : await readFolder(resolve(dir, data), dir, opts).catch(vanished);
+    if (read.stable) return planSnapshot(read.entries);
     if (attempt >= ATTEMPTS) throw new SourceError('unreadable', dir, `the directory kept changing during ${ATTEMPTS} reads in a row`);
   }
+}
+
+function vanished(err: unknown): Read {
+  if (err instanceof SourceError && err.kind === 'not_found') return { entries: [], stable: false };
+  throw err;
 }
 
 async function readDataLink(dir: string): Promise<string | undefined> {
@@ -47,37 +52,22 @@ async function readDataLink(dir: string): Promise<string | undefined> {
   }
 }
 
-async function readOnce(dir: string, data: string | undefined, opts: DirectoryReadOptions): Promise<Read> {
+/** `folder` is the directory itself, or the generation `..data` names (whose names are the visible ones). */
+async function readFolder(folder: string, dir: string, opts: DirectoryReadOptions): Promise<Read> {
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = await readdir(folder);
   } catch (err) {
-    throw fsError(dir, err);
+    throw fsError(folder, err);
   }
   const wanted = opts.files;
   const read: Read = { entries: [], stable: true };
   const budget = { left: opts.maxBytes ?? DEFAULT_MAX_SNAPSHOT_BYTES, dir };
   for (const name of names.filter(isVisibleName).sort()) {
     if (wanted && !wanted.includes(name)) continue;
-    const path = await pinnedPath(dir, name, data);
-    if (path === undefined) read.stable = false; // listed, then gone: a change in progress
-    else await collect(path, name, 0, read, budget);
+    await collect(join(folder, name), name, 0, read, budget);
   }
   return read;
-}
-
-/** `app.yaml -> ..data/app.yaml` is read as `<the ..data target>/app.yaml`, so a swap cannot mix generations. */
-async function pinnedPath(dir: string, name: string, data: string | undefined): Promise<string | undefined> {
-  const path = join(dir, name);
-  try {
-    const info = await lstat(path);
-    if (!info.isSymbolicLink() || data === undefined) return path;
-    const target = await readlink(path);
-    return target.startsWith(`${DATA}/`) ? join(dir, data, target.slice(DATA.length + 1)) : path;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw fsError(path, err);
-  }
 }
 
 async function collect(path: string, name: string, depth: number, read: Read, budget: { left: number; dir: string }): Promise<void> {
@@ -85,9 +75,11 @@ async function collect(path: string, name: string, depth: number, read: Read, bu
   try {
     info = await stat(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return; // a dangling symlink: not part of the config
-    throw fsError(path, err);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fsError(path, err);
+    // A dangling symlink is not part of the config; a file listed and then gone is a change in progress.
+    const link = await lstat(path).catch(() => undefined);
+    if (!link?.isSymbolicLink()) read.stable = false;
+    return;
   }
   if (info.isDirectory()) {
     if (depth >= MAX_DEPTH) return;
@@ -95,6 +87,10 @@ async function collect(path: string, name: string, depth: number, read: Read, bu
     try {
       children = await readdir(path);
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        read.stable = false;
+        return;
+      }
       throw fsError(path, err);
     }
     for (const child of children.filter(isVisibleName).sort()) await collect(join(path, child), `${name}/${child}`, depth + 1, read, budget);

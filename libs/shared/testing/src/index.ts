@@ -11,3 +11,4 @@ export type { Pod, PodPair } from './netns.ts';
 export { startFakeTokenReview } from './fake-token-review.ts';
 export type { FakeReviewAnswer, FakeTokenReview, ReceivedReview } from './fake-token-review.ts';
 export { writeKubeletVolume } from './kubelet-volume.ts';
+export { checkGolden, unifiedDiff } from './golden.ts';
