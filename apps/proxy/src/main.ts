@@ -61,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
           (err: Error) => logger.warn({ err: err.message }, 'config reload failed; keeping the config in use'),
         );
       },
+      onError: (err) => logger.warn({ err: err.message }, 'cannot read the config file; keeping the config in use'),
     });
     logger.info(
       {
