@@ -11,6 +11,7 @@ const ioPaths = ioModules.flatMap((m) => [m, `node:${m}`]).map((name) => ({ name
 const pureFiles = [
   'libs/shared/pki/src/**/*.ts',
   'libs/shared/netfilter/src/**/*.ts',
+  'libs/shared/inject/src/**/*.ts',
   'libs/shared/config/src/schema.ts',
   'libs/shared/config/src/parse-*.ts',
   'libs/shared/config/src/plan-*.ts',

@@ -30,26 +30,40 @@ const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 const MAX_VALIDITY_HOURS = 168; // a week: past that a stolen certificate outlives any response to it
 const PLACEHOLDER = { trustDomain: 'cluster.local', namespace: 'default', serviceAccount: 'default' };
 
+/** The signer's flags, shared with `webhook`, which runs the signer in the same process. */
+export const SIGNER_FLAGS = {
+  'ca-dir': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'trust-domain': { type: 'string' },
+  namespace: { type: 'string' },
+  'service-account': { type: 'string' },
+  dns: { type: 'string', multiple: true },
+  ip: { type: 'string', multiple: true },
+  'kube-api': { type: 'string' },
+  'kube-token-file': { type: 'string' },
+  'kube-ca-file': { type: 'string' },
+  audience: { type: 'string' },
+  'validity-hours': { type: 'string' },
+  'validity-seconds': { type: 'string' },
+} as const;
+
+type SignerFlagValues = { [K in keyof typeof SIGNER_FLAGS]?: (typeof SIGNER_FLAGS)[K] extends { multiple: true } ? string[] : string };
+
 export function parseCaSignerArgs(argv: string[], env: NodeJS.ProcessEnv): CaSignerCommand {
-  const flags = parseFlags(COMMAND, argv, {
-    'ca-dir': { type: 'string' },
-    listen: { type: 'string' },
-    'tls-cert': { type: 'string' },
-    'tls-key': { type: 'string' },
-    'trust-domain': { type: 'string' },
-    namespace: { type: 'string' },
-    'service-account': { type: 'string' },
-    dns: { type: 'string', multiple: true },
-    ip: { type: 'string', multiple: true },
-    'kube-api': { type: 'string' },
-    'kube-token-file': { type: 'string' },
-    'kube-ca-file': { type: 'string' },
-    audience: { type: 'string' },
-    'validity-hours': { type: 'string' },
-    'validity-seconds': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const flags = parseFlags(COMMAND, argv, { ...SIGNER_FLAGS, listen: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (flags.help) return { kind: 'help', text: CA_SIGNER_USAGE };
+  return { kind: 'run', options: readSignerOptions(COMMAND, flags, env, { listen: flags.listen ?? '0.0.0.0:15012', dnsNames: ['outrigger-ca.outrigger-system.svc'] }) };
+}
+
+/** The signer's options from its flags; `defaults` are what differ between `ca-signer` and `webhook`. */
+export function readSignerOptions(command: string, flags: SignerFlagValues, env: NodeJS.ProcessEnv, defaults: { listen: string; listenFlag?: string; dnsNames: string[] }): CaSignerOptions {
+  const invalid = (message: string): never => {
+    throw new CliError('invalid-flag', `${command}: ${message}`);
+  };
+  const checkPart = (flag: string, problem: string | undefined) => {
+    if (problem !== undefined) invalid(`--${flag}: ${problem}`);
+  };
   const tlsCert = flags['tls-cert'];
   const tlsKey = flags['tls-key'];
   if ((tlsCert === undefined) !== (tlsKey === undefined)) invalid('--tls-cert and --tls-key go together: give both, or neither to issue a serving certificate from the CA');
@@ -62,35 +76,34 @@ export function parseCaSignerArgs(argv: string[], env: NodeJS.ProcessEnv): CaSig
   const audience = flags.audience ?? 'outrigger';
   if (audience === '') invalid('--audience must not be empty');
   return {
-    kind: 'run',
-    options: {
-      caDir: required(COMMAND, 'ca-dir', flags['ca-dir']),
-      ...parseListen(flags.listen ?? '0.0.0.0:15012'),
-      tlsFiles: tlsCert !== undefined && tlsKey !== undefined ? { cert: tlsCert, key: tlsKey } : undefined,
-      trustDomain,
-      namespace,
-      serviceAccount,
-      dnsNames: flags.dns ?? ['outrigger-ca.outrigger-system.svc'],
-      ipAddresses: flags.ip ?? [],
-      kubeApi: parseKubeApi(flags['kube-api'], env),
-      kubeTokenFile: flags['kube-token-file'] ?? `${SA_DIR}/token`,
-      kubeCaFile: flags['kube-ca-file'] ?? `${SA_DIR}/ca.crt`,
-      audience,
-      validitySeconds: parseValidity(flags['validity-hours'], flags['validity-seconds']),
-    },
+    caDir: required(command, 'ca-dir', flags['ca-dir']),
+    ...parseListen(defaults.listen, command, defaults.listenFlag),
+    tlsFiles: tlsCert !== undefined && tlsKey !== undefined ? { cert: tlsCert, key: tlsKey } : undefined,
+    trustDomain,
+    namespace,
+    serviceAccount,
+    dnsNames: flags.dns ?? defaults.dnsNames,
+    ipAddresses: flags.ip ?? [],
+    kubeApi: parseKubeApi(flags['kube-api'], env, invalid),
+    kubeTokenFile: flags['kube-token-file'] ?? `${SA_DIR}/token`,
+    kubeCaFile: flags['kube-ca-file'] ?? `${SA_DIR}/ca.crt`,
+    audience,
+    validitySeconds: parseValidity(command, flags['validity-hours'], flags['validity-seconds'], invalid),
   };
 }
 
-export function parseListen(text: string): { host: string; port: number } {
+export function parseListen(text: string, command = COMMAND, flag = '--listen'): { host: string; port: number } {
   // [v6]:port or host:port; the last ':' separates the port either way.
   const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^[\]:]+)):(\d{1,5})$/.exec(text);
   const port = Number(match?.[3]);
   const host = match?.[1] ?? match?.[2];
-  if (host === undefined || !(port >= 0 && port <= 65535)) invalid(`--listen must be ADDRESS:PORT, like 0.0.0.0:15012 or [::]:15012 (got ${JSON.stringify(text)})`);
+  if (host === undefined || !(port >= 0 && port <= 65535)) {
+    throw new CliError('invalid-flag', `${command}: ${flag} must be ADDRESS:PORT, like 0.0.0.0:15012 or [::]:15012 (got ${JSON.stringify(text)})`);
+  }
   return { host, port };
 }
 
-function parseKubeApi(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+function parseKubeApi(flag: string | undefined, env: NodeJS.ProcessEnv, invalid: (message: string) => never): string {
   let text = flag;
   if (text === undefined) {
     const host = env.KUBERNETES_SERVICE_HOST;
@@ -109,17 +122,9 @@ function parseKubeApi(flag: string | undefined, env: NodeJS.ProcessEnv): string 
   return url.origin;
 }
 
-function parseValidity(hours: string | undefined, seconds: string | undefined): number {
+function parseValidity(command: string, hours: string | undefined, seconds: string | undefined, invalid: (message: string) => never): number {
   if (hours !== undefined && seconds !== undefined) invalid('--validity-hours and --validity-seconds are alternatives; give one');
-  const total = seconds !== undefined ? positiveInteger(COMMAND, 'validity-seconds', seconds, 0) : positiveInteger(COMMAND, 'validity-hours', hours, 24) * 3600;
+  const total = seconds !== undefined ? positiveInteger(command, 'validity-seconds', seconds, 0) : positiveInteger(command, 'validity-hours', hours, 24) * 3600;
   if (total > MAX_VALIDITY_HOURS * 3600) invalid(`the certificate lifetime must be at most ${MAX_VALIDITY_HOURS} hours (got ${hours ?? `${seconds} s`})`);
   return total;
-}
-
-function checkPart(flag: string, problem: string | undefined): void {
-  if (problem !== undefined) invalid(`--${flag}: ${problem}`);
-}
-
-function invalid(message: string): never {
-  throw new CliError('invalid-flag', `${COMMAND}: ${message}`);
 }

@@ -6,6 +6,10 @@ import { runCaSigner } from './ca-signer-command.ts';
 import { CliError } from './cli-error.ts';
 import type { CliIo } from './cli-io.ts';
 import { runInit } from './init-command.ts';
+import { runInject } from './inject-command.ts';
+import { runManifests } from './manifests-command.ts';
+import { runWaitReady } from './wait-ready-command.ts';
+import { runWebhook } from './webhook-command.ts';
 import { MAIN_USAGE } from './usage.ts';
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -26,6 +30,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await runCaSigner(rest, io);
       case 'init':
         return await runInit(rest, io);
+      case 'webhook':
+        return await runWebhook(rest, io);
+      case 'inject':
+        return await runInject(rest, io);
+      case 'manifests':
+        return await runManifests(rest, io);
+      case 'wait-ready':
+        return await runWaitReady(rest, io);
       default:
         io.err(`outrigger-injector: unknown command ${JSON.stringify(command)}\n\n${MAIN_USAGE}`);
         return 2;

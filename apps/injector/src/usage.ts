@@ -7,6 +7,10 @@ Commands:
   ca issue    issue a workload certificate (tls.crt, tls.key, ca.crt)
   ca-signer   serve the mesh CA: sign workload CSRs for verified ServiceAccount tokens
   init        install the iptables rules that send the pod's TCP traffic through the proxy
+  webhook     serve the admission webhook that injects the sidecar, and the CA signer
+  inject      inject the sidecar into the workloads of a YAML file (clusters without the webhook)
+  manifests   print the install (namespace, RBAC, CA, injector, webhook configuration) as YAML
+  wait-ready  wait until a URL answers 200 (the legacy sidecar's postStart hook)
 
 Run 'outrigger-injector <command> --help' for a command's flags.`;
 
@@ -94,3 +98,65 @@ Flags:
   --cleanup                           remove our jumps and chains instead
   --backend auto|nft|legacy           iptables backend (default auto: the one whose nat table has rules)
   -h, --help                          show this help`;
+
+const INJECT_FLAG_HELP = `  --mesh-config FILE        the mesh config (proxy.yaml of the mesh ConfigMap) every pod's proxy
+                              config starts from (default: the built-in one 'manifests' installs)
+  --image IMAGE             image of the injected containers (default ghcr.io/outrigger/outrigger:0.1.0)
+  --image-pull-policy P     Always, IfNotPresent or Never (default: the cluster's)
+  --sidecar native|legacy   native sidecar (Kubernetes 1.29+, default) or first container; pods
+                              override it with the annotation outrigger.io/sidecar
+  --ipv6                    install the capture rules for IPv6 too (dual-stack clusters)`;
+
+export const WEBHOOK_USAGE = `Usage: outrigger-injector webhook --ca-dir DIR [flags]
+
+Serves the admission webhook over HTTPS: POST /inject takes an AdmissionReview v1 for a pod and
+answers with a JSON Patch that adds the sidecar (or none when the pod is skipped); GET /healthz,
+GET /metrics. Runs the CA signer (see 'ca-signer --help') in the same process; both ports serve one
+certificate issued from the CA for outrigger-injector.NS.svc and outrigger-ca.NS.svc.
+See docs/reference/injector.md.
+
+Flags:
+  --listen ADDR:PORT        the webhook (default 0.0.0.0:9443)
+  --signer-listen ADDR:PORT the CA signer (default 0.0.0.0:15012)
+${INJECT_FLAG_HELP}
+  The CA signer's flags: --ca-dir (required), --tls-cert/--tls-key, --trust-domain, --namespace,
+  --service-account, --dns, --ip, --kube-api, --kube-token-file, --kube-ca-file, --audience,
+  --validity-hours, --validity-seconds.
+  -h, --help                show this help`;
+
+export const INJECT_USAGE = `Usage: outrigger-injector inject -f FILE|- --ca-bundle FILE [flags]
+
+Injects the sidecar into every Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job and CronJob
+of a multi-document YAML file (- reads standard input) and prints the result on standard output;
+other kinds pass through unchanged. What happened to each workload goes to standard error.
+  outrigger-injector inject -f app.yaml --ca-bundle ca.crt | kubectl apply -f -
+
+Flags:
+  -f, --filename FILE       the YAML to inject; - for standard input
+  --ca-bundle FILE          the mesh CA certificate (ca.crt of the outrigger-ca Secret)
+${INJECT_FLAG_HELP}
+  -h, --help                show this help`;
+
+export const MANIFESTS_USAGE = `Usage: outrigger-injector manifests [flags]
+
+Prints the whole install as YAML: namespace, ServiceAccount, RBAC (create tokenreviews), the CA
+Secret, the mesh ConfigMap, the injector Deployment and Services, the MutatingWebhookConfiguration.
+  outrigger-injector manifests --ca-dir ca | kubectl apply -f -
+
+Flags:
+  --ca-dir DIR              the mesh CA (from 'ca init'); without it a new CA is made each run
+  --namespace NS            where the injector runs (default outrigger-system)
+  --trust-domain TD         SPIFFE trust domain (default: the CA's, else cluster.local)
+  --mesh-network CIDR       destinations that get mesh mTLS, usually the pod CIDR (repeatable)
+  --replicas N              injector replicas (default 2, with a PodDisruptionBudget)
+${INJECT_FLAG_HELP}
+  -h, --help                show this help`;
+
+export const WAIT_READY_USAGE = `Usage: outrigger-injector wait-ready [--url URL] [--timeout-seconds N]
+
+Polls URL every 200 ms until it answers 200 (exit 0), or fails after N seconds (exit 1).
+
+Flags:
+  --url URL                 what to poll (default http://127.0.0.1:15020/ready, the proxy's)
+  --timeout-seconds N       how long to wait (default 120)
+  -h, --help                show this help`;
