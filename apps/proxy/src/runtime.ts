@@ -6,6 +6,7 @@ import { createAccessLog, createMetrics, createProcessRegistry, startSeriesExpir
 import type { Logger } from 'pino';
 import { startAdminServer, type RunningAdmin } from './admin/admin-server.ts';
 import { describeIdentity, redact } from './admin/introspect.ts';
+import { parseProbeTable } from './admin/app-health.ts';
 import { createRecordFeed } from './record-feed.ts';
 import type { LoadedIdentity } from './identity.ts';
 import { startFilesIdentity, type IdentitySource } from './identity-source.ts';
@@ -77,6 +78,8 @@ export async function startProxy(config: ProxyConfig, logger: Logger, hooks: Pro
     setExpiry(next);
     logger.info({ serial: next.certificate.serialNumber, not_after: next.certificate.notAfter.toISOString(), identity: next.certificate.spiffeId }, 'identity rotated');
   });
+  const probes = parseProbeTable(process.env.OUTRIGGER_APP_PROBES);
+  if (probes.problem) logger.warn({ problem: probes.problem }, 'no app probes served');
   let admin: RunningAdmin;
   try {
     admin = await startAdminServer({
@@ -97,6 +100,13 @@ export async function startProxy(config: ProxyConfig, logger: Logger, hooks: Pro
         return previous;
       },
       shutdown: () => hooks.onShutdownRequest?.(),
+      probes: probes.table,
+      // Probes go where inbound traffic for the app goes: localhost, or the pod IP in pod-ip mode.
+      probeHost: (port) => {
+        const inbound = live.transparent?.inbound;
+        const mode = inbound?.ports[String(port)]?.upstream ?? inbound?.upstream;
+        return (mode === 'pod-ip' && inbound?.podIp) || '127.0.0.1';
+      },
     });
   } catch (err) {
     for (const started of listeners) await started.stopAccepting();

@@ -1,6 +1,7 @@
 // The admin server (default :15020). For Prometheus and the kubelet: /metrics (Outrigger's series,
 // the process's, and the app's own when configured), /ready, /live. For people: / (a live
-// dashboard), /stats, /config (effective, secrets redacted), /certs. From loopback only:
+// dashboard), /stats, /config (effective, secrets redacted), /certs, /app-health/... (the app's
+// rewritten kubelet probes). From loopback only:
 // PUT /log-level, GET /tap (a live SSE stream of request records), POST /shutdown.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
@@ -8,6 +9,7 @@ import { renderMetrics, type Metrics } from '@outrigger/telemetry';
 import { listen } from '../listen.ts';
 import type { RecordFeed } from '../record-feed.ts';
 import { scrapeApp } from './app-metrics.ts';
+import { runProbe, type ProbeTable } from './app-health.ts';
 import { DASHBOARD_HTML } from './dashboard-page.ts';
 import { computeStats } from './stats.ts';
 
@@ -24,6 +26,9 @@ export interface AdminDeps {
   identity: () => string | null;
   setLogLevel: (level: string) => string | null;
   shutdown: () => void;
+  /** Probes rewritten by the injector (OUTRIGGER_APP_PROBES), and the host they reach the app on. */
+  probes: ProbeTable;
+  probeHost: (port: number) => string;
 }
 
 export interface RunningAdmin {
@@ -77,8 +82,15 @@ async function readBody(req: IncomingMessage, limit = 1024): Promise<string> {
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, deps: AdminDeps, taps: Set<ServerResponse>): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0];
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
   const method = req.method ?? 'GET';
+  if (path.startsWith('/app-health/') && (method === 'GET' || method === 'HEAD')) {
+    // From any client: the kubelet probes from the node.
+    const spec = deps.probes.get(path);
+    if (!spec) return plain(res, 404, `no probe ${path}: OUTRIGGER_APP_PROBES has ${[...deps.probes.keys()].join(', ') || 'none'}\n`);
+    const status = await runProbe(spec, deps.probeHost(spec.httpGet?.port ?? spec.tcpSocket?.port ?? 0));
+    return plain(res, status, status === 200 ? 'ok\n' : `probe failed: ${status}\n`);
+  }
   const key = `${method === 'HEAD' ? 'GET' : method} ${path}`;
   switch (key) {
     case 'GET /metrics': {
@@ -135,6 +147,6 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: AdminDeps,
       return deps.shutdown();
   }
   const known = ['/metrics', '/ready', '/live', '/', '/stats', '/config', '/certs', '/log-level', '/tap', '/shutdown'];
-  if (known.includes(path ?? '')) return plain(res, 405, `${method} not allowed on ${path}\n`);
+  if (known.includes(path)) return plain(res, 405, `${method} not allowed on ${path}\n`);
   plain(res, 404, `not found: try ${known.join(', ')}\n`);
 }

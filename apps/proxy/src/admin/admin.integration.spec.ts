@@ -26,7 +26,9 @@ listeners:
   - { name: web, address: 127.0.0.1, port: 0, tls: none, upstream: "127.0.0.1:${(app.address() as AddressInfo).port}" }
 accessLog: { stdout: false }
 `);
-  proxy = start(process.execPath, [MAIN, '--config', join(dir, 'proxy.yaml')]);
+  const appPort = (app.address() as AddressInfo).port;
+  const probes = { '/app-health/app/readiness': { httpGet: { path: '/ready', port: appPort }, timeoutSeconds: 1 }, '/app-health/app/liveness': { tcpSocket: { port: 1 } } };
+  proxy = start(process.execPath, [MAIN, '--config', join(dir, 'proxy.yaml')], { env: { ...process.env, OUTRIGGER_APP_PROBES: JSON.stringify(probes) } });
   const ready = JSON.parse(await proxy.waitForLine(/"msg":"ready"/)) as { listeners: Array<{ port: number }>; admin: { port: number } };
   admin = `http://127.0.0.1:${ready.admin.port}`;
   web = ready.listeners[0]?.port ?? 0;
@@ -83,6 +85,14 @@ test('/stats counts the requests for the dashboard', async () => {
   const stats = (await (await fetch(`${admin}/stats`)).json()) as { requests: number; recent: unknown[] };
   assert.ok(stats.requests >= 1);
   assert.ok(stats.recent.length >= 1);
+});
+
+test('/app-health runs the app\'s rewritten kubelet probes', async () => {
+  assert.equal((await fetch(`${admin}/app-health/app/readiness`)).status, 200);
+  assert.equal((await fetch(`${admin}/app-health/app/liveness`)).status, 503, 'nothing listens on port 1');
+  const unknown = await fetch(`${admin}/app-health/other/readiness`);
+  assert.equal(unknown.status, 404);
+  assert.match(await unknown.text(), /\/app-health\/app\/readiness/);
 });
 
 test('unknown paths 404 with the list; wrong methods 405', async () => {
