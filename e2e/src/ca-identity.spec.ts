@@ -33,15 +33,15 @@ before(async () => {
   await signer.waitForLine(/"msg":"listening"/, 15_000);
   writeFileSync(join(dir, 'token'), 'web-token\n');
   await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
-  ports = { admin: await freePort(), mtls: await freePort() };
-  writeFileSync(join(dir, 'proxy.yaml'), `admin: { address: 127.0.0.1, port: ${ports.admin} }
+  writeFileSync(join(dir, 'proxy.yaml'), `admin: { address: 127.0.0.1, port: 0 }
 identity: { source: ca, caAddress: "https://127.0.0.1:${signerPort}", tokenFile: token, caBundleFile: ca/ca.crt, namespace: shop, serviceAccount: web }
 listeners:
-  - { name: mtls, address: 127.0.0.1, port: ${ports.mtls}, tls: mutual, upstream: "127.0.0.1:${(app.address() as AddressInfo).port}" }
+  - { name: mtls, address: 127.0.0.1, port: 0, tls: mutual, upstream: "127.0.0.1:${(app.address() as AddressInfo).port}" }
 accessLog: { stdout: false }
 `);
   proxy = start(process.execPath, [PROXY, '--config', join(dir, 'proxy.yaml')]);
-  await proxy.waitForLine(/"msg":"ready"/, 30_000);
+  const ready = JSON.parse(await proxy.waitForLine(/"msg":"ready"/, 30_000)) as { listeners: Array<{ port: number }>; admin: { port: number } };
+  ports = { admin: ready.admin.port, mtls: ready.listeners[0]?.port ?? 0 };
 });
 
 after(async () => {

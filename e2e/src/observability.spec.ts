@@ -30,17 +30,17 @@ describe('observability with real tools', () => {
     dir = mkdtempSync(join(tmpdir(), 'outrigger-obs-'));
     await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
     const appPort = (app.address() as AddressInfo).port;
-    ports.admin = await freePort();
-    ports.web = await freePort();
     ports.prometheus = await freePort();
-    writeFileSync(join(dir, 'proxy.yaml'), `admin: { address: 127.0.0.1, port: ${ports.admin} }
+    writeFileSync(join(dir, 'proxy.yaml'), `admin: { address: 127.0.0.1, port: 0 }
 listeners:
-  - { name: web, address: 127.0.0.1, port: ${ports.web}, tls: none, upstream: "127.0.0.1:${appPort}" }
+  - { name: web, address: 127.0.0.1, port: 0, tls: none, upstream: "127.0.0.1:${appPort}" }
 metrics: { app: { url: "http://127.0.0.1:${appPort}/metrics" } }
 accessLog: { stdout: false }
 `);
     proxy = start(process.execPath, [PROXY, '--config', join(dir, 'proxy.yaml')]);
-    await proxy.waitForLine(/"msg":"ready"/);
+    const ready = JSON.parse(await proxy.waitForLine(/"msg":"ready"/)) as { listeners: Array<{ port: number }>; admin: { port: number } };
+    ports.admin = ready.admin.port;
+    ports.web = ready.listeners[0]?.port ?? 0;
     for (let i = 0; i < REQUESTS; i++) {
       const r = await run('curl', ['-sS', '--max-time', '5', `http://127.0.0.1:${ports.web}/order/${i}`]);
       assert.equal(r.stdout, 'ok');

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // outrigger-proxy: parse arguments, load and validate the config, start the runtime, handle signals.
 // Exit status: 0 after a clean drain, 1 for bad config / identity / ports, 2 for bad arguments.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadProxyConfig } from '@outrigger/config';
 import { createLogger } from '@outrigger/telemetry';
@@ -34,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const started = performance.now();
   try {
+    // Compared by the config watch, so that a change made before it starts still counts.
+    const startedWith = readFileOrEmpty(file);
     const config = loadProxyConfig(file);
     const logger = createLogger({ name: 'proxy', level: config.log.level });
     if (values.check) {
@@ -44,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
     }
     let requestStop = (_signal: string) => {};
     const proxy = await startProxy(config, logger, { onShutdownRequest: () => requestStop('POST /shutdown') });
-    const configWatch = watchConfigFile(file, {
+    const configWatch = watchConfigFile(file, startedWith, {
       pollMs: 5000,
       debounceMs: 200,
       onChange: () => {
@@ -99,6 +102,14 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
     throw err;
+  }
+}
+
+function readFileOrEmpty(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch {
+    return Buffer.alloc(0); // loadProxyConfig reports the unreadable file with its reason
   }
 }
 

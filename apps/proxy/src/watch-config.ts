@@ -8,16 +8,18 @@ export interface ConfigWatch {
   close(): void;
 }
 
-export function watchConfigFile(file: string, opts: { pollMs: number; debounceMs: number; onChange: () => void; onError: (err: Error) => void }): ConfigWatch {
+/** `startedWith` is the file's content the running config came from. */
+export function watchConfigFile(file: string, startedWith: Buffer, opts: { pollMs: number; debounceMs: number; onChange: () => void; onError: (err: Error) => void }): ConfigWatch {
   let first = true;
   const watch = watchDirectory(dirname(file), {
     files: [basename(file)],
     debounceMs: opts.debounceMs,
     pollMs: opts.pollMs,
-    onChange: () => {
-      // The first snapshot is the file the proxy just started with.
-      if (first) first = false;
-      else opts.onChange();
+    onChange: (snapshot) => {
+      // The first snapshot is usually the file the proxy started with; unless it changed meanwhile.
+      const unchanged = first && snapshot.files.get(basename(file))?.equals(startedWith) === true;
+      first = false;
+      if (!unchanged) opts.onChange();
     },
     onError: opts.onError,
   });
