@@ -1,10 +1,10 @@
 // One cell: one topology, one repetition, started fresh and measured in a fixed order (idle RSS,
-// warm-up, keep-alive max, new connection per request, fixed-rate latency, hey, bulk), then
-// stopped by PID and its folder removed. And the profile run: the HTTP pair under node --cpu-prof.
+// warm-up, keep-alive max, new connection per request, latency at the fixed rate and at a light
+// one, hey, bulk), then stopped by PID and its folder removed. And the profile run: the HTTP pair under node --cpu-prof.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureBulk, measureHey, measureLatency, measureLoad } from './measure.ts';
-import { rssKiB, sleep, type Proc } from './procs.ts';
+import { cpuMicros, cpuTimes, rssKiB, selfAndReapedChildrenMicros, sleep, type Proc } from './procs.ts';
 import { summariseProfile, type ProfileSummary } from './profile.ts';
 import type { CellResult } from './report.ts';
 import type { BenchEnv, RunningTopology, Topology } from './topologies.ts';
@@ -17,6 +17,9 @@ export interface Plan {
   closeDurationS: number;
   rate: number;
   rateDurationS: number;
+  /** A rate every path sustains, for the latency of the hops themselves rather than of queueing. */
+  lightRate: number;
+  lightDurationS: number;
   heyDurationS: number;
   bulkBytes: number;
   bulkMaxS: number;
@@ -69,8 +72,15 @@ export async function runCell(ctx: CellContext, topology: Topology, rep: number,
     const r = running;
     await sleep(500);
     const idleRssKiB = r.proxies.map((p) => rssKiB(p.pid));
+    // What else ran on the proxy CPU during the whole cell: everything there but our proxies and app.
+    const ours = () => r.proxies.reduce((sum, p) => sum + cpuMicros(p.pid), cpuMicros(ctx.appPid));
+    const cpuBefore = cpuTimes(env.proxyCpu);
+    const oursBefore = ours();
+    // And on the load CPU: everything there but the harness and its load generators.
+    const loadBefore = cpuTimes(plan.loadCpu);
+    const loadGenBefore = selfAndReapedChildrenMicros();
     const load = (closeEachRequest: boolean, durationS: number) =>
-      measureLoad(env.procs, plan.loadCpu, { url: r.url, connections: plan.connections, durationS, closeEachRequest }, r.proxies, ctx.appPid);
+      measureLoad(env.procs, { proxy: env.proxyCpu, load: plan.loadCpu }, { url: r.url, connections: plan.connections, durationS, closeEachRequest }, r.proxies, ctx.appPid);
     await load(false, plan.warmupS);
     alive(r, 'warm-up');
     const keepAlive = await load(false, plan.durationS);
@@ -79,26 +89,45 @@ export async function runCell(ctx: CellContext, topology: Topology, rep: number,
     const close = await load(true, plan.closeDurationS);
     alive(r, 'new-connection load');
     await sleep(300);
-    const latency = await measureLatency(env.procs, plan.loadCpu, env.node, plan.rateClient, r.url, plan.rate, plan.rateDurationS);
+    // The reference proxies only locate costs: the 1000/s run, bulk and hey would add time, not insight.
+    const reference = topology.family === 'baseline';
+    const latency = reference ? null : await measureLatency(env.procs, plan.loadCpu, env.node, plan.rateClient, r.url, plan.rate, plan.rateDurationS);
     alive(r, 'fixed-rate latency');
-    const hey = withHey ? await measureHey(env.procs, plan.loadCpu, r.url, plan.rate, plan.heyDurationS) : null;
-    const bulk = await measureBulk(env.procs, plan.loadCpu, r.url, plan.bulkBytes, plan.bulkMaxS);
+    await sleep(300);
+    const light = await measureLatency(env.procs, plan.loadCpu, env.node, plan.rateClient, r.url, plan.lightRate, plan.lightDurationS);
+    alive(r, 'light-rate latency');
+    const hey = withHey && !reference ? await measureHey(env.procs, plan.loadCpu, r.url, plan.rate, plan.heyDurationS) : null;
+    const bulk = reference ? null : await measureBulk(env.procs, plan.loadCpu, r.url, plan.bulkBytes, plan.bulkMaxS);
     alive(r, 'bulk transfer');
+    const cpuAfter = cpuTimes(env.proxyCpu);
+    const foreignPct = Math.max(0, (100 * (cpuAfter.task - cpuBefore.task - (ours() - oursBefore))) / Math.max(1, cpuAfter.total - cpuBefore.total));
+    const loadAfter = cpuTimes(plan.loadCpu);
+    const loadForeignPct = Math.max(0, (100 * (loadAfter.task - loadBefore.task - (selfAndReapedChildrenMicros() - loadGenBefore))) / Math.max(1, loadAfter.total - loadBefore.total));
     log(
       `  ${topology.id.padEnd(14)} rep ${rep + 1}: ${Math.round(keepAlive.rps)} req/s` +
         (keepAlive.proxyCpuUsPerReq !== null ? ` (${keepAlive.proxyCpuUsPerReq.toFixed(1)} µs proxy CPU/req)` : '') +
-        `, new conn ${Math.round(close.rps)} req/s, p50/p99/p99.9 ${latency.p50}/${latency.p99}/${latency.p999} µs` +
-        `, bulk ${bulk.mbps.toFixed(0)} MB/s${bulk.complete ? '' : ' (INCOMPLETE)'}` +
-        (keepAlive.errors + close.errors + latency.errors ? `, errors ${keepAlive.errors}/${close.errors}/${latency.errors}` : ''),
+        `, new conn ${Math.round(close.rps)} req/s` +
+        (latency ? `, at ${plan.rate}/s p50/p99/p99.9 ${latency.p50}/${latency.p99}/${latency.p999} µs` : '') +
+        `, at ${plan.lightRate}/s p50/p99 ${light.p50}/${light.p99} µs` +
+        (bulk ? `, bulk ${bulk.mbps.toFixed(0)} MB/s${bulk.complete ? '' : ` (${(bulk.bytes / 2 ** 20).toFixed(0)} MiB in ${plan.bulkMaxS} s)`}` : '') +
+        `, CPU${env.proxyCpu} ${keepAlive.proxyCpuBusyPct.toFixed(0)}% busy under wrk, CPU${plan.loadCpu} ${keepAlive.loadCpuBusyPct.toFixed(0)}%; foreign: CPU${env.proxyCpu} ${foreignPct.toFixed(0)}%, CPU${plan.loadCpu} ${loadForeignPct.toFixed(0)}% of the cell` +
+        (keepAlive.errors + close.errors + (latency?.errors ?? 0) ? `, errors ${keepAlive.errors}/${close.errors}/${latency?.errors ?? 0}` : ''),
     );
-    return { rep, topology: topology.id, startups: r.startups, idleRssKiB, keepAlive, close, latency, hey, bulk, accessLog: accessLogSize(r.accessLogs) };
+    return { rep, topology: topology.id, startups: r.startups, idleRssKiB, keepAlive, close, latency, light, hey, bulk, accessLog: accessLogSize(r.accessLogs), foreignPct, loadForeignPct };
   } finally {
     if (running) await stopProxies(ctx, running.proxies);
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-export async function runProfile(ctx: CellContext, topology: Topology): Promise<{ command: string; sidecars: Array<{ name: string; summary: ProfileSummary }>; rps: number }> {
+export interface ProfileRun {
+  command: string;
+  rps: number;
+  /** cpuMs: the sidecar's CPU time from /proc over its whole life, to compare with the sampled (wall) busy time. */
+  sidecars: Array<{ name: string; summary: ProfileSummary; cpuMs: number }>;
+}
+
+export async function runProfile(ctx: CellContext, topology: Topology): Promise<ProfileRun> {
   const { env, plan } = ctx;
   const dir = join(ctx.runDir, 'profile');
   const profDir = join(dir, 'cpuprofiles');
@@ -107,15 +136,19 @@ export async function runProfile(ctx: CellContext, topology: Topology): Promise<
   try {
     running = await topology.start(env, { dir, nodeFlags: ['--cpu-prof', '--cpu-prof-dir', profDir] });
     const r = running;
-    const load = (durationS: number) => measureLoad(env.procs, plan.loadCpu, { url: r.url, connections: plan.connections, durationS, closeEachRequest: false }, r.proxies, ctx.appPid);
+    const load = (durationS: number) => measureLoad(env.procs, { proxy: env.proxyCpu, load: plan.loadCpu }, { url: r.url, connections: plan.connections, durationS, closeEachRequest: false }, r.proxies, ctx.appPid);
     await load(plan.warmupS);
     const measured = await load(plan.durationS);
     const pids = new Map(r.proxies.map((p) => [p.pid, p.name]));
+    const cpuMs = new Map(r.proxies.map((p) => [p.name, cpuMicros(p.pid) / 1000]));
     await stopProxies(ctx, r.proxies);
     running = null;
     const sidecars = readdirSync(profDir)
       .filter((f) => f.endsWith('.cpuprofile'))
-      .map((f) => ({ name: pids.get(Number(f.split('.')[3])) ?? f, summary: summariseProfile(join(profDir, f)) }))
+      .map((f) => {
+        const name = pids.get(Number(f.split('.')[3])) ?? f;
+        return { name, summary: summariseProfile(join(profDir, f)), cpuMs: cpuMs.get(name) ?? NaN };
+      })
       .sort((a, b) => a.name.localeCompare(b.name));
     if (sidecars.length === 0) throw new Error('no .cpuprofile was written (did the sidecars exit cleanly?)');
     return {

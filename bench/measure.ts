@@ -2,7 +2,7 @@
 // proxies' CPU and RSS read from /proc around it, the fixed-rate latency client, hey as a
 // cross-check, and one-connection bulk transfer with curl. The load generators run on the load
 // CPU; all of them are bounded in time.
-import { cpuMicros, rssKiB, type Procs, type Proc } from './procs.ts';
+import { cpuMicros, cpuTimes, rssKiB, type Procs, type Proc } from './procs.ts';
 
 export interface LoadResult {
   rps: number;
@@ -14,6 +14,11 @@ export interface LoadResult {
   appCpuUsPerReq: number;
   /** Highest VmRSS of each proxy sampled during the run, KiB. */
   loadedRssKiB: number[];
+  /** How busy the proxy CPU was (%), and how much of it went to processes not of this bench. */
+  proxyCpuBusyPct: number;
+  foreignPct: number;
+  /** How busy the load generator's CPU was (%): near 100 means wrk, not the path, was the limit. */
+  loadCpuBusyPct: number;
 }
 
 export interface LoadSpec {
@@ -23,11 +28,14 @@ export interface LoadSpec {
   closeEachRequest: boolean;
 }
 
-export async function measureLoad(procs: Procs, loadCpu: number, spec: LoadSpec, proxies: Proc[], appPid: number): Promise<LoadResult> {
+export async function measureLoad(procs: Procs, cpus: { proxy: number; load: number }, spec: LoadSpec, proxies: Proc[], appPid: number): Promise<LoadResult> {
+  const loadCpu = cpus.load;
   const args = ['-t1', `-c${spec.connections}`, `-d${spec.durationS}s`, '--timeout', '5s'];
   if (spec.closeEachRequest) args.push('-H', 'Connection: close');
   const cpuBefore = proxies.map((p) => cpuMicros(p.pid));
   const appBefore = cpuMicros(appPid);
+  const proxyCpuBefore = cpuTimes(cpus.proxy);
+  const loadCpuBefore = cpuTimes(cpus.load);
   const peak = proxies.map(() => 0);
   const sampler = setInterval(() => proxies.forEach((p, i) => (peak[i] = Math.max(peak[i] ?? 0, safeRss(p.pid)))), 250);
   let out;
@@ -38,6 +46,10 @@ export async function measureLoad(procs: Procs, loadCpu: number, spec: LoadSpec,
   }
   const cpu = proxies.reduce((sum, p, i) => sum + (cpuMicros(p.pid) - (cpuBefore[i] ?? 0)), 0);
   const app = cpuMicros(appPid) - appBefore;
+  const proxyCpuAfter = cpuTimes(cpus.proxy);
+  const loadCpuAfter = cpuTimes(cpus.load);
+  const span = proxyCpuAfter.total - proxyCpuBefore.total || 1;
+  const loadSpan = loadCpuAfter.total - loadCpuBefore.total || 1;
   proxies.forEach((p, i) => (peak[i] = Math.max(peak[i] ?? 0, safeRss(p.pid))));
   const parsed = parseWrk(out.stdout);
   if (out.code !== 0 || parsed.requests === 0) throw new Error(`wrk failed (exit ${out.code}${out.timedOut ? ', timed out' : ''}): ${out.stderr || out.stdout}`);
@@ -46,6 +58,10 @@ export async function measureLoad(procs: Procs, loadCpu: number, spec: LoadSpec,
     proxyCpuUsPerReq: proxies.length ? cpu / parsed.requests : null,
     appCpuUsPerReq: app / parsed.requests,
     loadedRssKiB: peak,
+    proxyCpuBusyPct: (100 * (proxyCpuAfter.task + proxyCpuAfter.kernel - proxyCpuBefore.task - proxyCpuBefore.kernel)) / span,
+    // Tick accounting makes this a few % noisy; tens of % mean another workload shared the CPU.
+    foreignPct: Math.max(0, (100 * (proxyCpuAfter.task - proxyCpuBefore.task - cpu - app)) / span),
+    loadCpuBusyPct: (100 * (loadCpuAfter.task + loadCpuAfter.kernel - loadCpuBefore.task - loadCpuBefore.kernel)) / loadSpan,
   };
 }
 
@@ -75,6 +91,8 @@ export interface LatencyResult {
   achievedRate: number;
   errors: number;
   maxSendLagUs: number;
+  /** Seconds from the first send to the last answer: well past the duration means a backlog built up (saturation). */
+  elapsedS: number;
 }
 
 export async function measureLatency(procs: Procs, loadCpu: number, node: string, client: string, url: string, rate: number, durationS: number): Promise<LatencyResult> {
@@ -92,11 +110,16 @@ export async function measureHey(procs: Procs, loadCpu: number, url: string, rat
   return { p50: pct(50), p99: pct(99), rps };
 }
 
-/** One connection, one large response, through the path: curl to /dev/null. MB = 10^6 bytes. */
+/**
+ * One connection, one large response, through the path: curl to /dev/null, for `bytes` or maxS
+ * seconds, whichever comes first (curl's speed is still exact for a cut transfer). MB = 10^6 bytes.
+ */
 export async function measureBulk(procs: Procs, loadCpu: number, url: string, bytes: number, maxS: number): Promise<{ mbps: number; bytes: number; complete: boolean }> {
   const out = await procs.runPinned(loadCpu, 'curl', ['-sS', '-o', '/dev/null', '--max-time', String(maxS), '-w', '%{size_download} %{time_total} %{http_code}', `${url}/bulk?bytes=${bytes}`], (maxS + 10) * 1000);
   const [size, seconds, status] = out.stdout.trim().split(' ');
   const got = Number(size ?? 0);
   const s = Number(seconds ?? 0);
+  // curl exits 28 when --max-time cuts the transfer; the bytes it got still measure the speed.
+  if (out.code !== 0 && out.code !== 28) throw new Error(`curl failed (exit ${out.code}): ${out.stderr.trim()}`);
   return { mbps: s > 0 ? got / s / 1e6 : 0, bytes: got, complete: got === bytes && status === '200' };
 }

@@ -165,3 +165,44 @@ export function rssKiB(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(status);
   return m ? Number(m[1]) : 0;
 }
+
+export interface CpuTimes {
+  /** user + nice + system, µs: what processes ran. */
+  task: number;
+  /** irq + softirq + steal, µs: the kernel's packet work on loopback lands here. */
+  kernel: number;
+  total: number;
+}
+
+/** Per-CPU times from /proc/stat, to see how busy each CPU was and what else ran on it. */
+export function cpuTimes(cpu: number): CpuTimes {
+  const line = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`cpu${cpu} `));
+  if (!line) throw new Error(`no cpu${cpu} in /proc/stat`);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
+  const us = (ticks: number) => (ticks * 1_000_000) / CLK_TCK;
+  return { task: us(user + nice + system), kernel: us(irq + softirq + steal), total: us(user + nice + system + idle + iowait + irq + softirq + steal) };
+}
+
+/** Share (%) of all CPUs' time spent running tasks over `ms`: between cells, that is other workloads. */
+export async function machineBusyPct(ms: number): Promise<number> {
+  const read = () => {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
+    return { task: user + nice + system + irq + softirq, total: user + nice + system + idle + iowait + irq + softirq + steal };
+  };
+  const a = read();
+  await sleep(ms);
+  const b = read();
+  return (100 * (b.task - a.task)) / Math.max(1, b.total - a.total);
+}
+
+/** CPU time of this process and of its children already reaped (the load generators that ran), µs. */
+export function selfAndReapedChildrenMicros(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime, stime, cutime, cstime: fields 14-17.
+  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(rest[i]), 0);
+  return (ticks * 1_000_000) / CLK_TCK;
+}

@@ -2,7 +2,7 @@
 // repetitions, ratios to direct and to nginx, the access-log overhead, and the profile summary.
 // Pure: data in, text out (run.ts writes it into RESULTS.md between its markers).
 import type { LatencyResult, LoadResult } from './measure.ts';
-import type { ProfileSummary } from './profile.ts';
+import type { ProfileRun } from './cell.ts';
 import type { Startup, Topology } from './topologies.ts';
 
 export interface CellResult {
@@ -12,11 +12,18 @@ export interface CellResult {
   idleRssKiB: number[];
   keepAlive: LoadResult;
   close: LoadResult;
-  latency: LatencyResult;
+  /** null for the reference proxies, which skip it. */
+  latency: LatencyResult | null;
+  light: LatencyResult;
   hey: { p50: number; p99: number; rps: number } | null;
-  bulk: { mbps: number; bytes: number; complete: boolean };
+  /** null for the reference proxies, which skip it. */
+  bulk: { mbps: number; bytes: number; complete: boolean } | null;
   /** What the proxies' access logs held after the cell (all its phases, warm-up included). */
   accessLog: { bytes: number; lines: number };
+  /** Share of the proxy CPU taken by processes not of this bench over the whole cell. */
+  foreignPct: number;
+  /** The same on the load generators' CPU (a stalled latency client inflates the tail). */
+  loadForeignPct: number;
 }
 
 export interface RunInfo {
@@ -25,8 +32,12 @@ export interface RunInfo {
   machine: string[];
   settings: string[];
   wallS: number;
+  rateDurationS: number;
   loadAvg: { start: string; end: string };
   skipped: string[];
+  /** Cells measured again because other processes used the proxy CPU. */
+  redone: string[];
+  maxForeign: number;
 }
 
 export interface Stat {
@@ -48,7 +59,7 @@ const fmt = (x: number, digits = 0) => x.toLocaleString('en-US', { minimumFracti
 const cell = (s: Stat | null, digits = 0) => (s ? `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})` : '—');
 const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b !== 0 ? `${fmt(a / b, 2)}×` : '—');
 
-export function renderReport(info: RunInfo, topologies: Topology[], cells: CellResult[], profile: { command: string; sidecars: Array<{ name: string; summary: ProfileSummary }>; rps: number } | null): string {
+export function renderReport(info: RunInfo, rates: { rate: number; light: number }, topologies: Topology[], cells: CellResult[], profile: ProfileRun | null): string {
   const of = (id: string) => cells.filter((c) => c.topology === id);
   const ran = topologies.filter((t) => of(t.id).length > 0);
   const s = (id: string, pick: (c: CellResult) => number | null) => stat(of(id).map(pick).filter((x): x is number => x !== null));
@@ -61,25 +72,35 @@ export function renderReport(info: RunInfo, topologies: Topology[], cells: CellR
   for (const m of info.settings) out.push(`- ${m}`);
   out.push(`- Load average (1, 5, 15 min) at start: ${info.loadAvg.start}; at end: ${info.loadAvg.end}.`);
   for (const m of info.skipped) out.push(`- Skipped: ${m}`);
+  if (info.maxForeign > 0) {
+    out.push(
+      `- Before each cell the harness waits (up to 60 s) until the machine is under 10 % busy, and a cell during which other processes took more than ${info.maxForeign} % of CPU 0 or CPU 1 is measured again once${info.redone.length ? `: redone ${info.redone.join(', ')}` : ' (none was)'}. The "foreign" column shows what remained.`,
+    );
+  }
   out.push('', 'Each cell is "median (min–max)" over the repetitions; the topologies were run interleaved, each started fresh per repetition.', '');
 
   out.push('### Throughput and proxy CPU', '');
-  out.push('| topology | req/s, keep-alive (wrk -c50) | proxy CPU µs/req | app CPU µs/req | req/s, new connection per request | proxy CPU µs/req (new conn.) | errors |');
-  out.push('|---|---|---|---|---|---|---|');
+  out.push('| topology | req/s, keep-alive (wrk -c50) | proxy CPU µs/req | app CPU µs/req | req/s, new connection per request | proxy CPU µs/req (new conn.) | CPU 0 busy % under wrk (foreign % over the cell, worst rep) | CPU 1 busy % under wrk (foreign, worst rep) | errors |');
+  out.push('|---|---|---|---|---|---|---|---|---|');
   for (const t of ran) {
-    const errors = sum(of(t.id).map((c) => c.keepAlive.errors + c.close.errors + c.latency.errors));
+    const errors = sum(of(t.id).map((c) => c.keepAlive.errors + c.close.errors + (c.latency?.errors ?? 0) + c.light.errors));
     out.push(
-      `| ${t.label} | ${cell(s(t.id, (c) => c.keepAlive.rps))} | ${cell(s(t.id, (c) => c.keepAlive.proxyCpuUsPerReq), 1)} | ${cell(s(t.id, (c) => c.keepAlive.appCpuUsPerReq), 1)} | ${cell(s(t.id, (c) => c.close.rps))} | ${cell(s(t.id, (c) => c.close.proxyCpuUsPerReq), 1)} | ${errors} |`,
+      `| ${t.label} | ${cell(s(t.id, (c) => c.keepAlive.rps))} | ${cell(s(t.id, (c) => c.keepAlive.proxyCpuUsPerReq), 1)} | ${cell(s(t.id, (c) => c.keepAlive.appCpuUsPerReq), 1)} | ${cell(s(t.id, (c) => c.close.rps))} | ${cell(s(t.id, (c) => c.close.proxyCpuUsPerReq), 1)} | ${fmt(s(t.id, (c) => c.keepAlive.proxyCpuBusyPct)?.median ?? NaN)} (${fmt(s(t.id, (c) => c.foreignPct)?.max ?? NaN)}) | ${fmt(s(t.id, (c) => c.keepAlive.loadCpuBusyPct)?.median ?? NaN)} (${fmt(s(t.id, (c) => c.loadForeignPct)?.max ?? NaN)}) | ${errors} |`,
     );
   }
   out.push('', '### Latency at a fixed rate', '');
-  out.push('| topology | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | achieved req/s | hey p50 / p99 µs (cross-check) |');
-  out.push('|---|---|---|---|---|---|---|---|');
+  out.push(
+    `Open loop: latency from each request's due time. "Backlog" is how long after the last send the last answer came: more than a few ms means the path could not keep up with ${rates.rate} req/s and the percentiles measure a growing queue.`,
+    '',
+  );
+  out.push(`| topology | ${rates.rate}/s p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | backlog s | ${rates.light}/s p50 µs | ${rates.light}/s p99 µs | hey at ${rates.rate}/s p50 / p99 µs |`);
+  out.push('|---|---|---|---|---|---|---|---|---|---|');
   for (const t of ran) {
     const hey50 = s(t.id, (c) => c.hey?.p50 ?? null);
     const hey99 = s(t.id, (c) => c.hey?.p99 ?? null);
+    const backlog = s(t.id, (c) => (c.latency ? Math.max(0, c.latency.elapsedS - info.rateDurationS) : null));
     out.push(
-      `| ${t.label} | ${cell(s(t.id, (c) => c.latency.p50))} | ${cell(s(t.id, (c) => c.latency.p90))} | ${cell(s(t.id, (c) => c.latency.p99))} | ${cell(s(t.id, (c) => c.latency.p999))} | ${cell(s(t.id, (c) => c.latency.max))} | ${cell(s(t.id, (c) => c.latency.achievedRate))} | ${hey50 && hey99 ? `${fmt(hey50.median)} / ${fmt(hey99.median)}` : '—'} |`,
+      `| ${t.label} | ${cell(s(t.id, (c) => c.latency?.p50 ?? null))} | ${cell(s(t.id, (c) => c.latency?.p90 ?? null))} | ${cell(s(t.id, (c) => c.latency?.p99 ?? null))} | ${cell(s(t.id, (c) => c.latency?.p999 ?? null))} | ${cell(s(t.id, (c) => c.latency?.max ?? null))} | ${cell(backlog, 2)} | ${cell(s(t.id, (c) => c.light.p50))} | ${cell(s(t.id, (c) => c.light.p99))} | ${hey50 && hey99 ? `${fmt(hey50.median)} / ${fmt(hey99.median)}` : '—'} |`,
     );
   }
   out.push('', '### Bulk transfer, memory, start-up', '');
@@ -97,22 +118,33 @@ export function renderReport(info: RunInfo, topologies: Topology[], cells: CellR
       if (names.length === 0) return '—';
       return names.map((name, i) => `${name}: ${cell(s(t.id, (c) => (c.startups[i] ? pick(c.startups[i] as Startup) : null)))}`).join('<br>');
     };
-    const incomplete = of(t.id).some((c) => !c.bulk.complete) ? ' (incomplete transfer!)' : '';
-    out.push(`| ${t.label} | ${cell(s(t.id, (c) => c.bulk.mbps))}${incomplete} | ${perProxy((c) => c.idleRssKiB)} | ${perProxy((c) => c.keepAlive.loadedRssKiB)} | ${starts((x) => x.selfMs)} | ${starts((x) => x.wallMs)} |`);
+    const cut = of(t.id).some((c) => c.bulk && !c.bulk.complete) ? ' (cut at the time limit)' : '';
+    out.push(`| ${t.label} | ${cell(s(t.id, (c) => c.bulk?.mbps ?? null))}${cut} | ${perProxy((c) => c.idleRssKiB)} | ${perProxy((c) => c.keepAlive.loadedRssKiB)} | ${starts((x) => x.selfMs)} | ${starts((x) => x.wallMs)} |`);
   }
 
   out.push('', '### Ratios (of medians)', '');
-  out.push('| topology | req/s ÷ direct | req/s ÷ nginx | CPU/req ÷ nginx | new-conn req/s ÷ nginx | p50 ÷ direct | p99 ÷ direct | p99 ÷ nginx | bulk ÷ direct | bulk ÷ nginx |');
-  out.push('|---|---|---|---|---|---|---|---|---|---|');
+  out.push(`| topology | req/s ÷ direct | req/s ÷ nginx | CPU/req ÷ nginx | new-conn req/s ÷ nginx | p50 at ${rates.light}/s ÷ direct | p50 at ${rates.light}/s ÷ nginx | p99 at ${rates.rate}/s ÷ direct | p99 at ${rates.rate}/s ÷ nginx | bulk ÷ direct | bulk ÷ nginx |`);
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const t of ran.filter((t) => t.family !== 'direct')) {
     const peer = t.nginxPeer && of(t.nginxPeer).length ? t.nginxPeer : undefined;
     const m = (id: string | undefined, pick: (c: CellResult) => number | null) => med(id, pick);
     const rps = (c: CellResult) => c.keepAlive.rps;
-    const p50 = (c: CellResult) => c.latency.p50;
-    const p99 = (c: CellResult) => c.latency.p99;
-    const bulk = (c: CellResult) => c.bulk.mbps;
+    const p99 = (c: CellResult) => c.latency?.p99 ?? null;
+    const light50 = (c: CellResult) => c.light.p50;
+    const bulk = (c: CellResult) => c.bulk?.mbps ?? null;
     out.push(
-      `| ${t.label} | ${ratio(m(t.id, rps), m('direct', rps))} | ${ratio(m(t.id, rps), m(peer, rps))} | ${ratio(m(t.id, (c) => c.keepAlive.proxyCpuUsPerReq), m(peer, (c) => c.keepAlive.proxyCpuUsPerReq))} | ${ratio(m(t.id, (c) => c.close.rps), m(peer, (c) => c.close.rps))} | ${ratio(m(t.id, p50), m('direct', p50))} | ${ratio(m(t.id, p99), m('direct', p99))} | ${ratio(m(t.id, p99), m(peer, p99))} | ${ratio(m(t.id, bulk), m('direct', bulk))} | ${ratio(m(t.id, bulk), m(peer, bulk))} |`,
+      `| ${t.label} | ${ratio(m(t.id, rps), m('direct', rps))} | ${ratio(m(t.id, rps), m(peer, rps))} | ${ratio(m(t.id, (c) => c.keepAlive.proxyCpuUsPerReq), m(peer, (c) => c.keepAlive.proxyCpuUsPerReq))} | ${ratio(m(t.id, (c) => c.close.rps), m(peer, (c) => c.close.rps))} | ${ratio(m(t.id, light50), m('direct', light50))} | ${ratio(m(t.id, light50), m(peer, light50))} | ${ratio(m(t.id, p99), m('direct', p99))} | ${ratio(m(t.id, p99), m(peer, p99))} | ${ratio(m(t.id, bulk), m('direct', bulk))} | ${ratio(m(t.id, bulk), m(peer, bulk))} |`,
+    );
+  }
+
+  const refs = ['base-node', 'base-hp3', 'or-inbound'].filter((id) => of(id).length);
+  if (refs.length === 3) {
+    const cpu = (id: string) => med(id, (c) => c.keepAlive.proxyCpuUsPerReq) ?? NaN;
+    out.push('', '### One plaintext HTTP hop: Node, http-proxy-3, Outrigger', '');
+    out.push(
+      `Proxy CPU per request (keep-alive, median): bare Node proxy ${fmt(cpu('base-node'), 1)} µs; http-proxy-3 alone ${fmt(cpu('base-hp3'), 1)} µs (+${fmt(cpu('base-hp3') - cpu('base-node'), 1)}); ` +
+        `Outrigger inbound with access log ${fmt(cpu('or-inbound'), 1)} µs (+${fmt(cpu('or-inbound') - cpu('base-hp3'), 1)} over http-proxy-3). ` +
+        `Throughput: ${fmt(med('base-node', (c) => c.keepAlive.rps) ?? NaN)} / ${fmt(med('base-hp3', (c) => c.keepAlive.rps) ?? NaN)} / ${fmt(med('or-inbound', (c) => c.keepAlive.rps) ?? NaN)} req/s.`,
     );
   }
 
@@ -134,8 +166,12 @@ export function renderReport(info: RunInfo, topologies: Topology[], cells: CellR
   if (profile) {
     out.push('', '### Where the CPU goes (node --cpu-prof)', '');
     out.push(`${profile.command}: ${fmt(profile.rps)} req/s during the profile (the profiler itself costs some throughput).`, '');
-    for (const { name, summary } of profile.sidecars) {
-      out.push(`#### ${name}: ${fmt(summary.busyMs)} ms busy of ${fmt(summary.totalMs)} ms profiled`, '');
+    out.push(
+      'The V8 profiler samples wall time: a sample in a write or connect syscall also counts the time the process it woke (the app, the other sidecar: same CPU) ran before this one resumed. Compare "busy" (non-idle samples) with the CPU time /proc reports for the same process.',
+      '',
+    );
+    for (const { name, summary, cpuMs } of profile.sidecars) {
+      out.push(`#### ${name}: ${fmt(summary.busyMs)} ms of non-idle samples in ${fmt(summary.totalMs)} ms profiled; ${fmt(cpuMs)} ms CPU time (/proc)`, '');
       out.push('| area (self time) | ms | % of busy |', '|---|---|---|');
       for (const a of summary.byArea) out.push(`| ${a.area} | ${fmt(a.ms)} | ${fmt(a.pct, 1)} |`);
       out.push('', '| top frames by self time | ms | % of busy |', '|---|---|---|');

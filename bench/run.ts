@@ -9,9 +9,10 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runCell, runProfile, type CellContext, type Plan } from './cell.ts';
 import { ensurePeers, nginxCan } from './peers.ts';
-import { createProcs, waitFor } from './procs.ts';
+import { createProcs, machineBusyPct, sleep, waitFor } from './procs.ts';
 import { renderReport, type CellResult } from './report.ts';
 import { TOPOLOGIES, type BenchEnv } from './topologies.ts';
+import { describeWorkingTree, snapshotAt } from './snapshot.ts';
 
 const HERE = import.meta.dirname;
 const REPO = resolve(HERE, '..');
@@ -23,9 +24,13 @@ const USAGE = `usage: node bench/run.ts [options]        (sudo only to apt-get m
   --reps N            repetitions of each topology, interleaved (default 3)
   --only a,b          topologies to run: ${TOPOLOGIES.map((t) => t.id).join(', ')}
   --quick             a short smoke run: 1 rep, 3 s loads, 256 MiB bulk, no hey, no profile
-  --duration S        wrk keep-alive load (default 10), --close-duration S (default 5)
-  --rate N            fixed request rate for latency (default 1000), --rate-duration S (default 10)
-  --bulk-mib N        bulk transfer size (default 1024)
+  --duration S        wrk keep-alive load (default 8), --close-duration S (default 3)
+  --rate N            fixed request rate for latency (default 1000), --rate-duration S (default 8)
+  --light-rate N      a second, light rate for the latency of the hops alone (default 200, 4 s)
+  --bulk-mib N        bulk transfer size (default 1024), cut at 6 s
+  --ref REF           measure the proxy as committed at REF (git archive), not the working tree
+  --max-foreign P     redo a cell (once) when other processes took more than P % of the
+                      proxy CPU or of the load CPU during it (default 10); 0 turns this off
   --no-install        never apt-get; fail if a peer is missing
   --no-hey            skip the hey cross-check (first repetition only otherwise)
   --no-profile        skip the node --cpu-prof run
@@ -36,13 +41,16 @@ const { values: o } = parseArgs({
   options: {
     reps: { type: 'string', default: '3' },
     only: { type: 'string' },
+    ref: { type: 'string' },
     quick: { type: 'boolean', default: false },
-    duration: { type: 'string', default: '10' },
-    'close-duration': { type: 'string', default: '5' },
+    duration: { type: 'string', default: '8' },
+    'close-duration': { type: 'string', default: '3' },
     rate: { type: 'string', default: '1000' },
-    'rate-duration': { type: 'string', default: '10' },
+    'rate-duration': { type: 'string', default: '8' },
+    'light-rate': { type: 'string', default: '200' },
     'bulk-mib': { type: 'string', default: '1024' },
     'no-install': { type: 'boolean', default: false },
+    'max-foreign': { type: 'string', default: '10' },
     'no-hey': { type: 'boolean', default: false },
     'no-profile': { type: 'boolean', default: false },
     out: { type: 'string', default: join(HERE, 'RESULTS.md') },
@@ -66,9 +74,11 @@ const plan: Plan = {
   closeDurationS: quick ? 2 : Number(o['close-duration']),
   rate: Number(o.rate),
   rateDurationS: quick ? 3 : Number(o['rate-duration']),
+  lightRate: Number(o['light-rate']),
+  lightDurationS: quick ? 2 : 4,
   heyDurationS: 5,
   bulkBytes: (quick ? 256 : Number(o['bulk-mib'])) * 1024 * 1024,
-  bulkMaxS: 60,
+  bulkMaxS: quick ? 3 : 6,
   rateClient: join(HERE, 'rate-client.ts'),
 };
 const reps = quick ? 1 : Number(o.reps);
@@ -77,7 +87,8 @@ const withProfile = !quick && !o['no-profile'];
 
 const node = process.execPath;
 if (Number(process.versions.node.split('.')[0]) < 24) throw new Error(`Node 24 or newer is needed (this is ${process.version}); run node_modules/.bin/node bench/run.ts`);
-if (availableParallelism() < 2) throw new Error('two CPUs are needed: CPU 0 for the proxies and the app, CPU 1 for the load generators');
+const CPUS = availableParallelism(); // read before the harness pins itself to one CPU
+if (CPUS < 2) throw new Error('two CPUs are needed: CPU 0 for the proxies and the app, CPU 1 for the load generators');
 
 const procs = createProcs();
 const runDir = mkdtempSync(join(tmpdir(), 'outrigger-bench-'));
@@ -106,7 +117,9 @@ async function main(): Promise<void> {
   spawnSync('taskset', ['-a', '-p', '-c', String(LOAD_CPU), String(process.pid)], { stdio: 'ignore' });
   const peers = ensurePeers({ install: !o['no-install'], log });
 
-  const injector = join(REPO, 'apps/injector/src/main.ts');
+  const source = o.ref ? snapshotAt(REPO, o.ref, join(runDir, 'src')) : describeWorkingTree(REPO);
+  log(`measuring ${source.description}`);
+  const injector = join(source.root, 'apps/injector/src/main.ts');
   const ca = join(runDir, 'ca');
   const mk = (args: string[]) => execFileSync(node, [injector, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   mk(['ca', 'init', '--dir', ca]);
@@ -119,7 +132,7 @@ async function main(): Promise<void> {
 
   const app = procs.startPinned('app', PROXY_CPU, node, [join(HERE, 'app.ts')], join(runDir, 'app.out'));
   const appPort = await waitFor('the app', () => /"port":(\d+)/.exec(readFileSync(app.logFile, 'utf8'))?.[1], 10_000, app).then(Number);
-  const env: BenchEnv = { node, proxyMain: join(REPO, 'apps/proxy/src/main.ts'), certs, appPort, procs, nginx: peers.nginx, proxyCpu: PROXY_CPU };
+  const env: BenchEnv = { node, proxyMain: join(source.root, 'apps/proxy/src/main.ts'), certs, appPort, procs, nginx: peers.nginx, proxyCpu: PROXY_CPU };
   const ctx: CellContext = { env, plan, appPid: app.pid, runDir, log };
 
   const only = o.only ? new Set(o.only.split(',')) : null;
@@ -136,6 +149,18 @@ async function main(): Promise<void> {
   log(`${topologies.length} topologies x ${reps} repetitions; app on 127.0.0.1:${appPort}; proxies and app on CPU ${PROXY_CPU}, load on CPU ${LOAD_CPU}`);
 
   const cells: CellResult[] = [];
+  const redone: string[] = [];
+  const maxForeign = Number(o['max-foreign']);
+  // This machine may be shared (a test suite, a build): wait a bounded time for it to be quiet.
+  const waitForQuiet = async () => {
+    const deadline = Date.now() + 60_000;
+    let busy = await machineBusyPct(500);
+    if (busy > 10) log(`  waiting for the machine to be quiet (${busy.toFixed(0)} % busy)`);
+    while (busy > 10 && Date.now() < deadline && !stopping) {
+      await sleep(1500);
+      busy = await machineBusyPct(500);
+    }
+  };
   for (let rep = 0; rep < reps; rep++) {
     // Rotate the order each repetition so no topology always runs first or last.
     const order = topologies.map((_, i) => topologies[(i + rep) % topologies.length]!);
@@ -143,7 +168,16 @@ async function main(): Promise<void> {
     for (const t of order) {
       if (stopping) return;
       try {
-        cells.push(await runCell(ctx, t, rep, withHey && rep === 0));
+        await waitForQuiet();
+        let result = await runCell(ctx, t, rep, withHey && rep === 0);
+        const foreign = Math.max(result.foreignPct, result.loadForeignPct);
+        if (maxForeign > 0 && foreign > maxForeign) {
+          log(`  ${t.id} rep ${rep + 1}: other processes took ${foreign.toFixed(0)} % of a CPU of the bench; measuring it again`);
+          redone.push(`${t.id} rep ${rep + 1} (${foreign.toFixed(0)} % foreign)`);
+          await waitForQuiet();
+          result = await runCell(ctx, t, rep, withHey && rep === 0);
+        }
+        cells.push(result);
       } catch (err) {
         if (stopping) return;
         skipped.push(`${t.id} repetition ${rep + 1}: ${(err as Error).message.split('\n')[0]}`);
@@ -171,20 +205,25 @@ async function main(): Promise<void> {
       command: `${sudo}node bench/run.ts${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
       date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
       machine: [
-        `Machine: ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Debian ${debian}, Linux ${release()}; Node ${process.version}; ${Object.entries(peers.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+        `Outrigger: ${source.description}.`,
+        `Machine: ${CPUS} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Debian ${debian}, Linux ${release()}; Node ${process.version}; ${Object.entries(peers.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
         `Pinning (taskset): the proxies and the app on CPU ${PROXY_CPU}; wrk, the latency client, hey, curl and the harness on CPU ${LOAD_CPU}. Everything on 127.0.0.1.`,
       ],
       settings: [
         `Max throughput: \`wrk -t1 -c${plan.connections} -d${plan.durationS}s\` after a ${plan.warmupS} s warm-up, GET / answering 1 KiB; new connection per request: the same with \`-H 'Connection: close'\` for ${plan.closeDurationS} s.`,
         'Proxy CPU per request: utime+stime from /proc/<pid>/stat of every proxy process of the path (both sidecars), before and after the wrk run, divided by its requests.',
-        `Latency: bench/rate-client.ts, an open-loop Node client at ${plan.rate} req/s for ${plan.rateDurationS} s (latency counted from each request's due time, keep-alive pool of up to 64 connections); hey (\`-c 10 -q ${plan.rate / 10} -z ${plan.heyDurationS}s\`) as a cross-check in the first repetition only.`,
-        `Bulk: \`curl -o /dev/null\` of ${plan.bulkBytes / 2 ** 20} MiB from the app through the path, one connection; MB = 10^6 bytes.`,
+        `Latency: bench/rate-client.ts, an open-loop Node client at ${plan.rate} req/s for ${plan.rateDurationS} s and at ${plan.lightRate} req/s for ${plan.lightDurationS} s (latency counted from each request's due time, so queueing shows; keep-alive pool of up to 64 connections). hey (\`-c 10 -q ${plan.rate / 10} -z ${plan.heyDurationS}s\`) as a cross-check in the first repetition only: its summary stops at p99, its CSV has 0.1 ms resolution, and each worker waits for an answer before its next request, so it hides queueing.`,
+        `Bulk: \`curl -o /dev/null\` of ${plan.bulkBytes / 2 ** 20} MiB from the app through the path, one connection, cut at ${plan.bulkMaxS} s (the speed of a cut transfer is still exact); MB = 10^6 bytes.`,
         'RSS: VmRSS from /proc/<pid>/status 0.5 s after start (idle) and the peak sampled every 250 ms during the keep-alive run (loaded).',
       ],
       wallS: (Date.now() - t0) / 1000,
+      rateDurationS: plan.rateDurationS,
       loadAvg: { start: loadStart, end: loadavg().map((x) => x.toFixed(2)).join(', ') },
       skipped,
+      redone,
+      maxForeign,
     },
+    { rate: plan.rate, light: plan.lightRate },
     topologies,
     cells,
     profile,

@@ -45,7 +45,7 @@ export interface RunningTopology {
 export interface Topology {
   id: string;
   label: string;
-  family: 'direct' | 'outrigger' | 'nginx';
+  family: 'direct' | 'outrigger' | 'nginx' | 'baseline';
   /** The nginx topology doing the same job, for ratios. */
   nginxPeer?: string;
   needsNginx?: boolean;
@@ -145,6 +145,14 @@ function nginxPair(id: string, label: string, layer: 'http' | 'stream'): Topolog
   };
 }
 
+async function startBaseline(env: BenchEnv, cell: CellOptions, mode: 'node' | 'http-proxy-3'): Promise<RunningTopology> {
+  const name = `baseline-${mode}`;
+  const t0 = performance.now();
+  const proc = env.procs.startPinned(name, env.proxyCpu, env.node, [join(import.meta.dirname, 'baseline-proxy.ts'), mode, String(env.appPort)], join(cell.dir, `${name}.out`));
+  const port = await waitFor(`${name} ready`, () => /"port":(\d+)/.exec(readFileSync(proc.logFile, 'utf8'))?.[1], 10_000, proc);
+  return { url: `http://127.0.0.1:${port}`, proxies: [proc], startups: [{ proxy: name, selfMs: null, wallMs: performance.now() - t0 }], accessLogs: [] };
+}
+
 export const TOPOLOGIES: Topology[] = [
   {
     id: 'direct',
@@ -163,6 +171,18 @@ export const TOPOLOGIES: Topology[] = [
       const b = await startOutrigger(env, cell, { name: 'sidecar-in', tls: 'none', protocol: 'http', upstreamPort: env.appPort, upstreamTls: 'none', identity: null }, true);
       return { url: `http://127.0.0.1:${b.port}`, proxies: [b.proc], startups: [b.startup], accessLogs: b.accessLog ? [b.accessLog] : [] };
     },
+  },
+  {
+    id: 'base-node',
+    label: 'reference: bare Node proxy (http.request + pipe, keep-alive pool), plaintext, no log',
+    family: 'baseline',
+    start: (env, cell) => startBaseline(env, cell, 'node'),
+  },
+  {
+    id: 'base-hp3',
+    label: 'reference: bare http-proxy-3 (the library under Outrigger), plaintext, no log',
+    family: 'baseline',
+    start: (env, cell) => startBaseline(env, cell, 'http-proxy-3'),
   },
   nginxPair('nginx-http', 'nginx pair, HTTP (keepalive upstream, mTLS 1.3 between), access log to file', 'http'),
   nginxPair('nginx-stream', 'nginx pair, stream L4 (mTLS 1.3 between), access log to file', 'stream'),

@@ -1,7 +1,6 @@
 // The dead-letter file: lines a destination refused for good (a 4xx, a rejected bulk item), one
 // JSON object per line with the reason, so nothing disappears silently and they can be replayed.
-// A write is synced before the shipper moves its position past the lines. Past maxBytes the file
-// is renamed to <file>.1 (replacing the previous one), which bounds the disk it can take.
+// Synced before the shipper moves past the lines; past maxBytes it is renamed to <file>.1.
 import { open, rename, stat, type FileHandle } from 'node:fs/promises';
 import type { LogLine } from './log-line.ts';
 import type { RejectReason, SinkKind } from './sinks/sink.ts';

@@ -1,5 +1,6 @@
 // One access-log line as the tailer hands it to the sinks, and the pure helpers every sink shares:
 // the line's own timestamp, its JSON object if it is one, and the visible truncation mark.
+import { scanJsonObject } from './scan-json.ts';
 
 export interface LogLine {
   /** The line without its terminator (a trailing CR is dropped too), decoded as UTF-8. */
@@ -13,7 +14,7 @@ export interface LogLine {
 /** RFC 5424 section 6.2.3 TIMESTAMP: RFC 3339 with at most 6 fractional digits. */
 const RFC5424_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/;
 /** The proxy writes `time` first (docs/reference/access-log.md), so most lines take this path. */
-const TIME_FIRST = /^\{"time":"([^"\\]{1,64})"/;
+const TIME_FIRST = '{"time":"';
 
 /**
  * The value of the line's `time` field as an RFC 5424-compatible timestamp, or undefined when the
@@ -29,8 +30,10 @@ export function lineTime(line: LogLine): string | undefined {
 }
 
 function fastTime(text: string): string | undefined {
-  const match = TIME_FIRST.exec(text);
-  return match ? normaliseTime(match[1] as string) : undefined;
+  if (!text.startsWith(TIME_FIRST)) return undefined;
+  const end = text.indexOf('"', TIME_FIRST.length);
+  if (end === -1 || end - TIME_FIRST.length > 64) return undefined;
+  return normaliseTime(text.slice(TIME_FIRST.length, end));
 }
 
 function normaliseTime(value: string): string | undefined {
@@ -72,7 +75,7 @@ export function truncationMark(originalBytes: number): string {
 
 /** A JSON object for sinks whose events must be objects: the line itself, or the line as text. */
 export function renderJsonEvent(line: LogLine): string {
-  if (parseLineObject(line) !== undefined) return line.text;
+  if (line.truncatedFrom === undefined && scanJsonObject(line.text).valid) return line.text;
   return line.truncatedFrom === undefined
     ? JSON.stringify({ message: line.text })
     : JSON.stringify({ message: markedText(line), truncated: true, original_bytes: line.truncatedFrom });

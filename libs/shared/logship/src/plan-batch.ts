@@ -10,7 +10,7 @@ export interface BatchLimits {
   readonly maxWaitMs: number;
 }
 
-export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxLines: 2000, maxBytes: 1024 * 1024, maxWaitMs: 1000 };
+export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxLines: 1000, maxBytes: 1024 * 1024, maxWaitMs: 1000 };
 
 export interface BatchFill {
   readonly lines: number;

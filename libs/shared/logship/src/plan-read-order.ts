@@ -1,8 +1,10 @@
-// Which tracked file to read first: the oldest. Pure. A file that vanished from the glob (deleted,
-// or rotated out of it while we still hold it open) is older than any still in place; then older
-// modification time first; on a tie (mtime has the kernel's coarse clock granularity, and a fast
-// writer rolls several files in one tick) the higher rotation number is older (`access.log.3`
-// before `access.log.1` before `access.log`), and the file seen first is older.
+// Which tracked file to read first: the oldest. Pure.
+
+// A file that vanished from the glob (deleted, or rotated out of it while we still hold it open)
+// is older than any still in place; then older modification time first; on a tie (mtime has the
+// kernel's coarse clock granularity, and a fast writer rolls several files in one tick) the higher
+// rotation number is older (`access.log.3` before `access.log.1` before `access.log`), and the
+// file seen first is older.
 
 export interface ReadCandidate {
   readonly path: string;

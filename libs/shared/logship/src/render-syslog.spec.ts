@@ -69,10 +69,17 @@ test('octet counts are bytes, not characters', () => {
   }
 });
 
+test('a batch buffer is exactly the frames of every golden case back to back', () => {
+  for (const [name, line, change] of cases) {
+    const prepared = prepareSyslog({ ...base, ...change, structuredData: [{ id: 'x@1', params: { v: 'é]' } }] });
+    const want = Buffer.from(frameOctetCounted(renderSyslogMessage(line, prepared, NOW)) + frameOctetCounted(renderSyslogMessage(text('z'), prepared, NOW)));
+    assert.deepEqual(renderSyslogFrames([line, text('z')], prepared, NOW), want, name);
+  }
+});
+
 test('a batch is its frames back to back, each self-delimiting', () => {
-  const frames = renderSyslogFrames([text('a'), text('é')], prepareSyslog({ ...base, bom: false }), NOW);
+  const buf = renderSyslogFrames([text('a'), text('é')], prepareSyslog({ ...base, bom: false }), NOW);
   const parsed: string[] = [];
-  const buf = Buffer.from(frames);
   for (let at = 0; at < buf.length;) {
     const sp = buf.indexOf(0x20, at);
     const len = Number(buf.subarray(at, sp).toString());

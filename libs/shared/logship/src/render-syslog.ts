@@ -36,8 +36,12 @@ export interface SyslogFormat {
 
 /** The per-line constant parts of a message, prepared once per sink. */
 export interface PreparedSyslog {
+  /** `<PRI>1 ` (ASCII). */
   readonly head: string;
+  /** ` HOSTNAME APP-NAME PROCID MSGID SD ` and the BOM. */
   readonly middle: string;
+  /** middle as UTF-8 (SD param values may be any UTF-8), copied into each frame. */
+  readonly middleBytes: Buffer;
 }
 
 /** RFC 5424 section 6: maximum lengths of the header fields (in PRINTUSASCII characters). */
@@ -93,10 +97,8 @@ export function prepareSyslog(format: SyslogFormat): PreparedSyslog {
     headerField(format.procId, HEADER_LIMITS.procId),
     headerField(format.msgId, HEADER_LIMITS.msgId),
   ];
-  return {
-    head: `<${pri}>1 `,
-    middle: ` ${fields.join(' ')} ${renderStructuredData(format.structuredData)} ${format.bom ? BOM : ''}`,
-  };
+  const middle = ` ${fields.join(' ')} ${renderStructuredData(format.structuredData)} ${format.bom ? BOM : ''}`;
+  return { head: `<${pri}>1 `, middle, middleBytes: Buffer.from(middle, 'utf8') };
 }
 
 /**
@@ -112,9 +114,45 @@ export function frameOctetCounted(message: string): string {
   return `${Buffer.byteLength(message, 'utf8')} ${message}`;
 }
 
-/** The bytes to write for a batch: every line framed, in order, as one string (written as UTF-8). */
-export function renderSyslogFrames(lines: readonly LogLine[], prepared: PreparedSyslog, nowIso: string): string {
-  let out = '';
-  for (const line of lines) out += frameOctetCounted(renderSyslogMessage(line, prepared, nowIso));
+/**
+ * The bytes to write for a batch: every line framed, in order, in one buffer. Byte-for-byte
+ * renderSyslogMessage + frameOctetCounted for each line, but built without the intermediate
+ * strings: at 200 000 lines a second those copies were most of the garbage collector's work.
+ */
+export function renderSyslogFrames(lines: readonly LogLine[], prepared: PreparedSyslog, nowIso: string): Buffer {
+  const { head, middleBytes } = prepared;
+  const n = lines.length;
+  const times: string[] = new Array<string>(n);
+  const textBytes = new Array<number>(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const line = lines[i] as LogLine;
+    const time = lineTime(line) ?? nowIso; // ASCII: RFC 3339
+    const text = markedText(line);
+    const bytes = Buffer.byteLength(text, 'utf8');
+    const msgLen = head.length + time.length + middleBytes.length + bytes;
+    times[i] = time;
+    textBytes[i] = bytes;
+    total += decimalDigits(msgLen) + 1 + msgLen;
+  }
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const line = lines[i] as LogLine;
+    const time = times[i] as string;
+    const msgLen = head.length + time.length + middleBytes.length + (textBytes[i] as number);
+    at += out.write(`${msgLen} ${head}${time}`, at, 'latin1');
+    at += middleBytes.copy(out, at);
+    at += out.write(markedText(line), at, 'utf8');
+  }
   return out;
+}
+
+function decimalDigits(n: number): number {
+  let digits = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    digits++;
+  }
+  return digits;
 }

@@ -1,7 +1,6 @@
-// The pipeline: tailer -> batches -> sink, with retries, the dead-letter file and the positions
-// file. At-least-once: a file's position moves only past batches the sink acknowledged (or that
-// were dead-lettered), in order. Memory is bounded: at maxInFlight unacknowledged batches it stops
-// reading, and the files on disk are the buffer.
+// The pipeline: tailer -> batches -> sink, with retries, dead letters and the positions file.
+// At-least-once: a position moves only past batches acknowledged (or dead-lettered), in order.
+// Bounded: at maxInFlight unacknowledged batches it stops reading; the files are the buffer.
 import type { Clock } from './clock.ts';
 import type { DeadLetter, DeadLetterSink } from './dead-letter.ts';
 import type { LogLine } from './log-line.ts';
@@ -116,7 +115,9 @@ export class Shipper {
     const unacknowledgedBatches = this.#inFlight.size;
     this.#hardStop.abort();
     await this.#o.sink.close(); // pending sends resolve as retries, which the hard stop turns into give-ups
-    await settled;
+    const grace = new AbortController();
+    await Promise.race([settled, this.#o.clock.sleep(1000, grace.signal)]); // a sink that does not settle must not hang the stop
+    grace.abort();
     const positionsWritten = await this.#writePositions();
     await this.#o.deadLetter.close();
     await this.#o.tailer.close();
@@ -130,14 +131,14 @@ export class Shipper {
     let scannedSinceData = true;
     await tailer.scan();
     while (!this.#stopSignal.signal.aborted) {
+      if (clock.now() - lastScan >= this.#o.scanIntervalMs) {
+        await tailer.scan(); // also while blocked: sizes for the lag, new files opened before rotation deletes them
+        lastScan = clock.now();
+      }
       if (this.#inFlight.size >= this.#o.maxInFlight) {
         this.#o.sink.flush?.(); // nothing more can go out until acknowledgements come back
-        await this.#waitWake();
+        await this.#waitWake(this.#o.scanIntervalMs);
         continue;
-      }
-      if (clock.now() - lastScan >= this.#o.scanIntervalMs) {
-        await tailer.scan();
-        lastScan = clock.now();
       }
       const got = await tailer.read(limits.maxLines - batch.lines.length, limits.maxBytes - batch.bytes);
       const now = clock.now();
@@ -266,8 +267,12 @@ export class Shipper {
     }
   }
 
-  #waitWake(): Promise<void> {
-    return new Promise((resolve) => (this.#wake = resolve));
+  /** Until a delivery finishes or stop() is called, or at most maxMs. */
+  async #waitWake(maxMs: number): Promise<void> {
+    const timer = new AbortController();
+    const woken = new Promise<void>((resolve) => (this.#wake = resolve));
+    await Promise.race([woken, this.#o.clock.sleep(maxMs, timer.signal)]);
+    timer.abort();
   }
 
   #wakeUp(): void {

@@ -1,11 +1,9 @@
 // Follows the files a glob matches, through rename rotation, and hands out their complete lines.
 // Files are tracked by (dev, ino), never by name: rotation renames `access.log` to `access.log.1`
-// and the same inode is read on to its end. Every tracked file stays open, which also keeps a
-// deleted file readable and stops its inode number from being reused while we still know it.
-import { createHash } from 'node:crypto';
-import { glob, open, stat, type FileHandle } from 'node:fs/promises';
-import { basename, matchesGlob } from 'node:path';
+// and the same inode is read on to its end.
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Clock } from './clock.ts';
+import { countLinesFrom, hashHead, listFiles } from './file-scan.ts';
 import type { LogLine } from './log-line.ts';
 import { isRotatedAway, planReadOrder } from './plan-read-order.ts';
 import { fileKey, type FilePosition, type Positions } from './positions.ts';
@@ -80,6 +78,10 @@ interface Tracked extends TrackedView {
 /** Fingerprint length: long enough that two access logs never share it (a timestamp is in the first line). */
 export const FINGERPRINT_BYTES = 1024;
 
+/**
+ * Every tracked file stays open: a deleted file stays readable to its end, and its inode number
+ * cannot be reused by a new file while we still know it.
+ */
 export class Tailer {
   readonly #opts: TailerOptions;
   readonly #files = new Map<string, Tracked>(); // by dev:ino
@@ -107,27 +109,27 @@ export class Tailer {
   /** Finds new, renamed, grown, truncated and vanished files. Call when reads come back empty. */
   async scan(): Promise<void> {
     const now = this.#opts.clock.now();
-    const present = new Set<string>();
-    for (const m of await this.#matches()) {
-      const key = fileKey(m.dev, m.ino);
-      present.add(key);
-      const f = this.#files.get(key);
-      if (f) {
-        if (f.path !== m.path) this.#emit({ kind: 'file_renamed', from: f.path, to: m.path });
-        f.path = m.path;
-        f.gone = false;
-      } else {
-        await this.#track(m.path, m.size, now);
-      }
-    }
-    if (this.#firstScan) await this.#afterFirstScan(present);
-    for (const f of [...this.#files.values()]) {
+    const matches = await listFiles(this.#opts.paths, this.#opts.exclude);
+    const present = new Set(matches.map((m) => fileKey(m.dev, m.ino)));
+    // Gone first: a file deleted since the last scan may have to make room for a new one.
+    for (const f of this.#files.values()) {
       if (!present.has(fileKey(f.dev, f.ino)) && !f.gone) {
         f.gone = true;
         this.#emit({ kind: 'file_gone', path: f.path, unreadBytes: f.size - f.readOffset });
       }
-      await this.#refresh(f, now);
     }
+    for (const m of matches) {
+      const f = this.#files.get(fileKey(m.dev, m.ino));
+      if (!f) {
+        await this.#track(m.path, m.size, now);
+      } else if (f.path !== m.path || f.gone) {
+        this.#emit({ kind: 'file_renamed', from: f.path, to: m.path });
+        f.path = m.path;
+        f.gone = false;
+      }
+    }
+    if (this.#firstScan) await this.#afterFirstScan(present);
+    for (const f of [...this.#files.values()]) await this.#refresh(f, now);
   }
 
   /** Up to maxLines lines (and about maxBytes bytes) available now; none when every file is read to its end. */
@@ -264,7 +266,7 @@ export class Tailer {
     const saved = this.#saved.get(key);
     if (saved) {
       this.#saved.delete(key);
-      if (saved.fingerprintBytes > f.size || (await this.#hashHead(f.fh, saved.fingerprintBytes)) !== saved.fingerprint) {
+      if (saved.fingerprintBytes > f.size || (await hashHead(f.fh, saved.fingerprintBytes)) !== saved.fingerprint) {
         this.#emit({ kind: 'position_reset', path: f.path, reason: 'fingerprint_mismatch' });
         return 0; // a new file that reuses the inode number of one we knew
       }
@@ -296,7 +298,7 @@ export class Tailer {
     for (const f of gone) {
       if (this.#files.size < this.#opts.maxOpenFiles) return;
       const bytes = f.size - f.readOffset + f.splitter.pendingBytes;
-      const lines = (await this.#countLines(f)) + (f.splitter.pendingBytes > 0 ? 1 : 0);
+      const lines = (await countLinesFrom(f.fh, f.readOffset, this.#buf)) + (f.splitter.pendingBytes > 0 ? 1 : 0);
       this.#files.delete(fileKey(f.dev, f.ino));
       await f.fh.close().catch(() => {});
       if (bytes > 0) {
@@ -308,43 +310,10 @@ export class Tailer {
     }
   }
 
-  /** Lines that start after readOffset and end with a newline. */
-  async #countLines(f: Tracked): Promise<number> {
-    let lines = 0;
-    for (let at = f.readOffset; ;) {
-      const { bytesRead } = await f.fh.read(this.#buf, 0, this.#buf.length, at);
-      if (bytesRead === 0) return lines;
-      for (let i = this.#buf.indexOf(0x0a, 0); i !== -1 && i < bytesRead; i = this.#buf.indexOf(0x0a, i + 1)) lines++;
-      at += bytesRead;
-    }
-  }
-
   async #fingerprint(f: Tracked): Promise<void> {
     const n = Math.min(f.size, FINGERPRINT_BYTES);
-    f.fingerprint = await this.#hashHead(f.fh, n);
+    f.fingerprint = await hashHead(f.fh, n);
     f.fingerprintBytes = n;
-  }
-
-  async #hashHead(fh: FileHandle, n: number): Promise<string> {
-    const head = Buffer.alloc(n);
-    const { bytesRead } = n > 0 ? await fh.read(head, 0, n, 0) : { bytesRead: 0 };
-    return createHash('sha256').update(head.subarray(0, bytesRead)).digest('hex');
-  }
-
-  async #matches(): Promise<Array<{ path: string; dev: bigint; ino: bigint; size: number }>> {
-    const out = new Map<string, { path: string; dev: bigint; ino: bigint; size: number }>();
-    for (const pattern of this.#opts.paths) {
-      for await (const path of glob(pattern)) {
-        if (out.has(path) || this.#opts.exclude.some((x) => matchesGlob(basename(path), x))) continue;
-        try {
-          const st = await stat(path, { bigint: true });
-          if (st.isFile()) out.set(path, { path, dev: st.dev, ino: st.ino, size: Number(st.size) });
-        } catch {
-          // rotated or deleted between the listing and the stat: the next scan sees where it went
-        }
-      }
-    }
-    return [...out.values()];
   }
 
   #emit(event: TailEvent): void {

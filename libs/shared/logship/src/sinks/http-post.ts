@@ -35,7 +35,7 @@ export class HttpPoster {
   }
 
   /** Never rejects. maxBodyBytes bounds how much of the answer is kept (the rest is read and dropped). */
-  post(url: URL, body: string, contentType: string, maxBodyBytes: number): Promise<HttpAnswer> {
+  post(url: URL, body: string | Buffer, contentType: string, maxBodyBytes: number): Promise<HttpAnswer> {
     if (this.#closed) return Promise.resolve({ kind: 'failed', result: { kind: 'retry', reason: 'connection_lost', detail: 'the sink is closed' } });
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve) => {

@@ -1,6 +1,7 @@
 // A batch as an Elasticsearch/OpenSearch _bulk request (NDJSON: an action line, then the document),
 // and the per-item reading of its answer: a 200 can still hold refused items. Pure.
-import { lineTime, markedText, parseLineObject, type LogLine } from '../log-line.ts';
+import { lineTime, markedText, type LogLine } from '../log-line.ts';
+import { scanJsonObject } from '../scan-json.ts';
 import type { SendResult } from './sink.ts';
 
 export interface BulkFormat {
@@ -19,19 +20,19 @@ export function renderBulk(lines: readonly LogLine[], format: BulkFormat, nowIso
   const tsKey = JSON.stringify(format.timestampField);
   let out = '';
   for (const line of lines) {
-    const obj = parseLineObject(line);
+    const scan = line.truncatedFrom === undefined ? scanJsonObject(line.text, format.timestampField) : undefined;
     let doc: string;
-    if (obj === undefined) {
+    if (!scan?.valid) {
       const fields: Record<string, unknown> = { [format.timestampField]: nowIso, message: markedText(line) };
       if (line.truncatedFrom !== undefined) Object.assign(fields, { truncated: true, original_bytes: line.truncatedFrom });
       doc = JSON.stringify(fields);
-    } else if (Object.hasOwn(obj, format.timestampField)) {
+    } else if (scan.hasKey) {
       doc = line.text;
-    } else if (Object.keys(obj).length === 0) {
+    } else if (scan.empty) {
       doc = JSON.stringify({ [format.timestampField]: lineTime(line) ?? nowIso });
     } else {
       // Splice the field in front rather than re-serialising: the line keeps its bytes and order.
-      doc = `{${tsKey}:${JSON.stringify(lineTime(line) ?? nowIso)},${line.text.slice(1)}`;
+      doc = `{${tsKey}:${JSON.stringify(lineTime(line) ?? nowIso)},${line.text.slice(line.text.indexOf('{') + 1)}`;
     }
     out += action + doc + '\n';
   }

@@ -2,9 +2,8 @@
 // server closes in return; resets, refusals and silence become retries. Also over TLS.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, writeCertFixture } from '@outrigger/testing';
 import type { LogLine } from '../log-line.ts';
@@ -15,7 +14,7 @@ import { SyslogSink, type SyslogSinkOptions } from './syslog-sink.ts';
 const format: SyslogFormat = { facility: 'local0', severity: 'info', hostname: 'h', appName: 'outrigger', procId: '1', msgId: 'access', structuredData: [], bom: true };
 const lines = (from: number, n: number): LogLine[] => Array.from({ length: n }, (_, i) => ({ text: `{"seq":${from + i},"p":"é"}`, bytes: 20 }));
 const options = (port: number, more: Partial<SyslogSinkOptions> = {}): SyslogSinkOptions => ({
-  host: '127.0.0.1', port, format, connectTimeoutMs: 2000, confirmTimeoutMs: 2000, confirmBytes: 1 << 20, ...more,
+  host: '127.0.0.1', port, format, connectTimeoutMs: 2000, confirmTimeoutMs: 2000, confirmBytes: 1 << 20, maxConnections: 4, ...more,
 });
 const bodies = (messages: string[]) => messages.map((m) => m.slice(m.indexOf('\uFEFF') + 1));
 
@@ -29,8 +28,7 @@ test('batches written on one connection are all acknowledged when the server clo
     sink.flush();
     assert.deepEqual(await Promise.all(sends), [{ kind: 'ok' }, { kind: 'ok' }]);
     assert.deepEqual(bodies(server.messages), lines(0, 5).map((l) => l.text));
-    assert.equal(server.connections, 1);
-    assert.deepEqual(await sink.send({ seq: 2, lines: lines(5, 1) }).then(async (r) => r).catch(() => 'x') && undefined, undefined);
+    assert.equal(server.connections, 2, 'the data connection, and the one that proves the server still takes connections');
   } finally {
     await sink.close();
     await server.close();
@@ -51,6 +49,23 @@ test('past confirmBytes a connection confirms by itself and the next batch opens
   }
 });
 
+test('at most maxConnections carry batches at once; the others wait for one to be confirmed', async () => {
+  const server = await startOctetServer();
+  server.mode = 'never-close';
+  const sink = new SyslogSink(options(server.port, { confirmBytes: 100, maxConnections: 2, confirmTimeoutMs: 300 }));
+  try {
+    const sends = [0, 1, 2, 3].map((i) => sink.send({ seq: i, lines: lines(i * 5, 5) }));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(server.connections, 2, 'two connections, both confirming, none answered yet');
+    server.mode = 'normal';
+    const results = await Promise.all(sends);
+    assert.deepEqual(results.map((r) => r.kind), ['retry', 'retry', 'ok', 'ok'], 'the first two timed out; the waiting two went out after');
+  } finally {
+    await sink.close();
+    await server.close();
+  }
+});
+
 test('a server that resets the connection: every batch on it is retried as connection_lost', async () => {
   const server = await startOctetServer();
   server.mode = 'reset-on-data';
@@ -65,6 +80,23 @@ test('a server that resets the connection: every batch on it is retried as conne
     const again = sink.send({ seq: 0, lines: lines(0, 3) });
     sink.flush();
     assert.deepEqual(await again, { kind: 'ok' });
+  } finally {
+    await sink.close();
+    await server.close();
+  }
+});
+
+test('a server that closes cleanly but then stops listening (shutting down): retried, never acknowledged', async () => {
+  const server = await startOctetServer();
+  server.mode = 'shutting-down';
+  const sink = new SyslogSink(options(server.port));
+  try {
+    const r = sink.send({ seq: 0, lines: lines(0, 3) });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    sink.flush();
+    const result = await r;
+    assert.equal(result.kind === 'retry' && result.reason, 'connection_lost');
+    assert.equal(server.messages.length, 3, 'the server had the bytes, yet a stopping server may drop them');
   } finally {
     await sink.close();
     await server.close();

@@ -1,9 +1,5 @@
-// Syslog over TCP (optionally TLS): RFC 5424 messages in RFC 6587 octet-counting frames.
-// Plain TCP syslog has no acknowledgement, and bytes the kernel accepted are not bytes the server
-// read: a server that stops drops what sits in its socket buffer. So a group of batches is
-// confirmed by closing the connection: we send FIN, the server reads to that end-of-stream (every
-// frame before it is taken) and closes its side. A clean close acknowledges every batch written on
-// the connection; a reset, an error or a timeout sends them all again (at-least-once).
+// Syslog over TCP (optionally TLS): RFC 5424 messages in RFC 6587 octet-counting frames, with
+// batches acknowledged by closing the connection (see SyslogSink).
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { prepareSyslog, renderSyslogFrames, type SyslogFormat } from '../render-syslog.ts';
@@ -21,11 +17,18 @@ export interface SyslogSinkOptions {
   readonly confirmTimeoutMs: number;
   /** Bytes written on one connection before it is closed to confirm them, even while busy. */
   readonly confirmBytes: number;
+  /**
+   * Connections carrying batches at once (each confirms separately, so several keep the server
+   * busy while one is confirmed). The check after each confirmation adds one short-lived more.
+   */
+  readonly maxConnections: number;
   readonly now?: () => number;
 }
 
 interface Connection {
   readonly socket: Socket;
+  /** Counted against maxConnections (a data connection, not a check). */
+  data: boolean;
   readonly pending: Array<(result: SendResult) => void>;
   bytes: number;
   closing: boolean;
@@ -36,6 +39,15 @@ interface Connection {
 
 type Connected = { ok: true; conn: Connection } | { ok: false; result: SendResult };
 
+/**
+ * Plain TCP syslog has no acknowledgement, and bytes the kernel accepted are not bytes the server
+ * processed. So a group of batches is confirmed by closing the connection: we send FIN, the server
+ * reads up to that end-of-stream (every frame before it is taken) and closes its side. A close in
+ * return is not enough on its own: a server that is shutting down (syslog-ng on SIGTERM) also
+ * answers with a clean FIN while dropping what it had read but not yet parsed. So the batches count
+ * as acknowledged only when the server then accepts a new connection, which a stopping server no
+ * longer does. A reset, an error, a refused reconnect or a timeout sends them all again.
+ */
 export class SyslogSink implements Sink {
   readonly kind = 'syslog' as const;
   readonly #o: SyslogSinkOptions;
@@ -44,6 +56,13 @@ export class SyslogSink implements Sink {
   #current: Connection | undefined;
   #connecting: Promise<Connected> | undefined;
   #closed = false;
+  /** Sends between their call and their write (connecting). */
+  #waiting = 0;
+  /** flush() came while sends were connecting. */
+  #flushAsked = false;
+  /** Data connections whose socket is open, and the sends waiting for one to close. */
+  #live = 0;
+  #slotWaiters: Array<() => void> = [];
 
   constructor(opts: SyslogSinkOptions) {
     this.#o = opts;
@@ -52,33 +71,80 @@ export class SyslogSink implements Sink {
 
   async send(batch: Batch): Promise<SendResult> {
     if (this.#closed) return { kind: 'retry', reason: 'connection_lost', detail: 'the sink is closed' };
-    const connected = await this.#connection();
-    if (!connected.ok) return connected.result;
-    const { conn } = connected;
+    let conn: Connection;
+    this.#waiting++;
+    try {
+      for (;;) {
+        const connected = await this.#connection();
+        if (!connected.ok) return connected.result;
+        conn = connected.conn;
+        // Sends that waited on the same connect may find it already confirming: take a new one.
+        if (!conn.closing && !conn.settled) break;
+      }
+    } finally {
+      this.#waiting--;
+      if (this.#waiting === 0 && !this.#current) this.#flushAsked = false;
+    }
     const frames = renderSyslogFrames(batch.lines, this.#prepared, new Date((this.#o.now ?? Date.now)()).toISOString());
     return new Promise((resolve) => {
       conn.pending.push(resolve);
       conn.bytes += frames.length;
-      conn.socket.write(frames, 'utf8');
-      if (conn.bytes >= this.#o.confirmBytes) this.#confirm(conn);
+      conn.socket.write(frames);
+      const asked = this.#flushAsked && this.#waiting === 0;
+      if (asked) this.#flushAsked = false;
+      if (asked || conn.bytes >= this.#o.confirmBytes) this.#confirm(conn);
     });
   }
 
   flush(): void {
     const conn = this.#current;
     if (conn && conn.pending.length > 0) this.#confirm(conn);
+    // Sends still waiting for a connection confirm as soon as the last of them is written.
+    if (this.#waiting > 0) this.#flushAsked = true;
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+    for (const wake of this.#slotWaiters.splice(0)) wake();
     for (const conn of this.#open) this.#settle(conn, { kind: 'retry', reason: 'connection_lost', detail: 'the sink was closed before the server confirmed' });
   }
 
-  #connection(): Promise<Connected> {
-    const current = this.#current;
-    if (current && !current.closing && !current.settled) return Promise.resolve({ ok: true, conn: current });
-    this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined));
+  async #connection(): Promise<Connected> {
+    for (;;) {
+      if (this.#closed) return { ok: false, result: { kind: 'retry', reason: 'connection_lost', detail: 'the sink is closed' } };
+      const current = this.#current;
+      if (current && !current.closing && !current.settled) return { ok: true, conn: current };
+      if (this.#connecting) return this.#connecting;
+      if (this.#live < this.#o.maxConnections) break;
+      await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+    }
+    this.#connecting = this.#connect()
+      .then((c) => {
+        if (c.ok) this.#adopt(c.conn);
+        return c;
+      })
+      .finally(() => (this.#connecting = undefined));
     return this.#connecting;
+  }
+
+  /** Makes a connection the one new batches are written to. */
+  #adopt(conn: Connection): void {
+    conn.data = true;
+    this.#live++;
+    this.#current = conn;
+  }
+
+  /** The server closed in return: it read to our end. Acknowledge only if it still takes connections. */
+  async #verify(conn: Connection): Promise<void> {
+    const probe = await this.#connect();
+    if (!probe.ok) {
+      const detail = probe.result.kind === 'retry' ? probe.result.detail : undefined;
+      this.#settle(conn, { kind: 'retry', reason: 'connection_lost', detail: `the server closed, then refused a new connection (shutting down?): ${detail ?? ''}` });
+      return;
+    }
+    this.#settle(conn, { kind: 'ok' });
+    if (!this.#current && !this.#connecting && !this.#closed && this.#live < this.#o.maxConnections) this.#adopt(probe.conn); // the next batches go here
+    else this.#confirm(probe.conn); // nothing to carry: end it (no pending, so it just closes)
   }
 
   #connect(): Promise<Connected> {
@@ -98,9 +164,8 @@ export class SyslogSink implements Sink {
         clearTimeout(timer);
         socket.off('error', onError);
         if (this.#closed) return fail({ kind: 'retry', reason: 'connection_lost', detail: 'the sink is closed' });
-        const conn: Connection = { socket, pending: [], bytes: 0, closing: false, peerEnded: false, settled: false };
+        const conn: Connection = { socket, data: false, pending: [], bytes: 0, closing: false, peerEnded: false, settled: false };
         this.#watch(conn);
-        this.#current = conn;
         resolve({ ok: true, conn });
       });
     });
@@ -116,7 +181,13 @@ export class SyslogSink implements Sink {
     });
     socket.on('error', (err) => this.#settle(conn, { kind: 'retry', reason: classifySocketError(err), detail: describeError(err) }));
     socket.on('close', () => {
-      if (conn.closing && conn.peerEnded) this.#settle(conn, { kind: 'ok' });
+      if (conn.data) {
+        conn.data = false;
+        this.#live--;
+        this.#slotWaiters.shift()?.();
+      }
+      if (conn.pending.length === 0) this.#settle(conn, { kind: 'ok' }); // nothing written on it
+      else if (conn.closing && conn.peerEnded && !conn.settled) void this.#verify(conn);
       else this.#settle(conn, { kind: 'retry', reason: 'connection_lost', detail: 'the connection closed before the server confirmed' });
     });
   }

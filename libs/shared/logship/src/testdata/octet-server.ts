@@ -8,7 +8,8 @@ export interface OctetServer {
   readonly port: number;
   readonly messages: string[];
   connections: number;
-  mode: 'normal' | 'reset-on-data' | 'never-close';
+  /** shutting-down: answers our end with a clean close, then stops listening (as syslog-ng on SIGTERM). */
+  mode: 'normal' | 'reset-on-data' | 'never-close' | 'shutting-down';
   close(): Promise<void>;
 }
 
@@ -34,10 +35,16 @@ export async function startOctetServer(tls?: TlsOptions): Promise<OctetServer> {
       }
     });
     socket.on('end', () => {
+      if (state.mode === 'shutting-down') server.close();
       if (state.mode !== 'never-close') socket.end();
     });
   };
   const server: Server = tls ? createTlsServer({ ...tls, allowHalfOpen: true }, onConnection) : createTcpServer({ allowHalfOpen: true }, onConnection);
+  // Raw TCP sockets too: a TLS handshake that failed never becomes a secure connection.
+  server.on('connection', (raw: Socket) => {
+    sockets.add(raw);
+    raw.on('close', () => sockets.delete(raw));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return Object.assign(state, {
     port: (server.address() as AddressInfo).port,
