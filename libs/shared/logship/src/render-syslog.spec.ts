@@ -7,7 +7,8 @@ import {
   escapeParamValue, frameOctetCounted, headerField, prepareSyslog, renderStructuredData, renderSyslogFrames,
   renderSyslogMessage, sdNameProblem, type SyslogFormat,
 } from './render-syslog.ts';
-import { assertGolden } from './testdata/golden.ts';
+import { join } from 'node:path';
+import { checkGolden } from '@outrigger/testing';
 
 const NOW = '2025-06-07T08:09:10.111Z';
 const base: SyslogFormat = { facility: 'local0', severity: 'info', hostname: 'web-7d9f-abcde', appName: 'outrigger', procId: '42', msgId: 'access', structuredData: [], bom: true };
@@ -38,7 +39,7 @@ test('golden: every case as the exact frame written to the socket', () => {
   for (const [name, line, change] of cases) {
     out += `# ${name}\n${frameOctetCounted(renderSyslogMessage(line, prepareSyslog({ ...base, ...change }), NOW))}\n`;
   }
-  assertGolden('syslog-frames.golden', out);
+  checkGolden(join(import.meta.dirname, 'testdata'), 'syslog-frames.golden', out);
 });
 
 test('the MSG starts with the UTF-8 BOM (RFC 5424 section 6.4) right after STRUCTURED-DATA', () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { defaultCaptureSpec, validateCaptureSpec, type CaptureSpec } from './capture-spec.ts';
 import { planCapture, planJumps } from './plan-capture.ts';
 import { renderRestore } from './render-restore.ts';
-import { unifiedDiff } from './testdata/unified-diff.ts';
+import { unifiedDiff } from '@outrigger/testing';
 
 const TESTDATA = join(import.meta.dirname, 'testdata');
 const update = process.env['UPDATE_GOLDEN'] === '1';
