@@ -3,33 +3,11 @@
 // is the proxy's (libs/shared/config/src/parse-config.ts), extended to the sink's tagged union.
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { editDistance, formatKeyPath } from '@outrigger/config';
 import { SINK_KINDS } from '@outrigger/logship';
 import { exporterConfigSchema, type ExporterConfig } from './config-schema.ts';
 
 export type ConfigParse = { ok: true; config: ExporterConfig } | { ok: false; problems: string[] };
-
-export function formatKeyPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
-  }
-  return out || '(top level)';
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] as number;
-      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length] as number;
-}
 
 type Def = { type: string; shape?: Record<string, z.ZodType>; element?: z.ZodType; options?: z.ZodType[]; innerType?: z.ZodType; in?: z.ZodType };
 const defOf = (schema: z.ZodType) => schema._zod.def as Def;

@@ -15,7 +15,8 @@ export function formatKeyPath(path: ReadonlyArray<PropertyKey>): string {
   return out || '(top level)';
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance, for "did you mean" suggestions of misspelt keys. */
+export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let diagonal = row[0] as number;
