@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureBulk, measureHey, measureLatency, measureLoad } from './measure.ts';
-import { cpuMicros, cpuTimes, rssKiB, selfAndReapedChildrenMicros, sleep, type Proc } from './procs.ts';
+import { cpuMicros, cpuTimes, rssKiB, selfAndReapedChildrenMicros, sleep, waitFor, type Proc } from './procs.ts';
 import { summariseProfile, type ProfileSummary } from './profile.ts';
 import type { CellResult } from './report.ts';
 import type { BenchEnv, RunningTopology, Topology } from './topologies.ts';
@@ -12,7 +12,11 @@ import type { BenchEnv, RunningTopology, Topology } from './topologies.ts';
 export interface Plan {
   loadCpu: number;
   connections: number;
+  /** Warm-up before measuring: nginx and the app need little; V8 needs tens of thousands of requests. */
   warmupS: number;
+  /** Warm-up of Node proxies (Outrigger, the references), in chunks of warmupChunkS, each measured. */
+  nodeWarmupS: number;
+  warmupChunkS: number;
   durationS: number;
   closeDurationS: number;
   rate: number;
@@ -25,6 +29,8 @@ export interface Plan {
   bulkMaxS: number;
   rateClient: string;
 }
+
+export const isNode = (t: Topology) => t.family === 'outrigger' || t.family === 'baseline';
 
 export interface CellContext {
   env: BenchEnv;
@@ -68,7 +74,7 @@ export async function runCell(ctx: CellContext, topology: Topology, rep: number,
   mkdirSync(dir, { recursive: true });
   let running: RunningTopology | null = null;
   try {
-    running = await topology.start(env, { dir, nodeFlags: [] });
+    running = await topology.start(env, { dir });
     const r = running;
     await sleep(500);
     const idleRssKiB = r.proxies.map((p) => rssKiB(p.pid));
@@ -81,7 +87,11 @@ export async function runCell(ctx: CellContext, topology: Topology, rep: number,
     const loadGenBefore = selfAndReapedChildrenMicros();
     const load = (closeEachRequest: boolean, durationS: number) =>
       measureLoad(env.procs, { proxy: env.proxyCpu, load: plan.loadCpu }, { url: r.url, connections: plan.connections, durationS, closeEachRequest }, r.proxies, ctx.appPid);
-    await load(false, plan.warmupS);
+    // Node proxies warm up in chunks whose CPU per request is kept: the curve shows V8's tiering.
+    const warmup: number[] = [];
+    if (isNode(topology)) {
+      for (let t = 0; t < plan.nodeWarmupS; t += plan.warmupChunkS) warmup.push((await load(false, plan.warmupChunkS)).proxyCpuUsPerReq ?? NaN);
+    } else await load(false, plan.warmupS);
     alive(r, 'warm-up');
     const keepAlive = await load(false, plan.durationS);
     alive(r, 'keep-alive load');
@@ -113,7 +123,7 @@ export async function runCell(ctx: CellContext, topology: Topology, rep: number,
         `, CPU${env.proxyCpu} ${keepAlive.proxyCpuBusyPct.toFixed(0)}% busy under wrk, CPU${plan.loadCpu} ${keepAlive.loadCpuBusyPct.toFixed(0)}%; foreign: CPU${env.proxyCpu} ${foreignPct.toFixed(0)}%, CPU${plan.loadCpu} ${loadForeignPct.toFixed(0)}% of the cell` +
         (keepAlive.errors + close.errors + (latency?.errors ?? 0) ? `, errors ${keepAlive.errors}/${close.errors}/${latency?.errors ?? 0}` : ''),
     );
-    return { rep, topology: topology.id, startups: r.startups, idleRssKiB, keepAlive, close, latency, light, hey, bulk, accessLog: accessLogSize(r.accessLogs), foreignPct, loadForeignPct };
+    return { rep, topology: topology.id, startups: r.startups, idleRssKiB, keepAlive, close, latency, light, hey, bulk, accessLog: accessLogSize(r.accessLogs), foreignPct, loadForeignPct, warmup };
   } finally {
     if (running) await stopProxies(ctx, running.proxies);
     rmSync(dir, { recursive: true, force: true });
@@ -122,42 +132,56 @@ export async function runCell(ctx: CellContext, topology: Topology, rep: number,
 
 export interface ProfileRun {
   command: string;
-  rps: number;
-  /** cpuMs: the sidecar's CPU time from /proc over its whole life, to compare with the sampled (wall) busy time. */
-  sidecars: Array<{ name: string; summary: ProfileSummary; cpuMs: number }>;
+  sidecars: Array<{
+    name: string;
+    summary: ProfileSummary;
+    /** The sidecar's CPU time from /proc over its whole life, to compare with the sampled busy time. */
+    cpuMs: number;
+    /** Requests it served in its life (warm-up and measured run), to express samples per request. */
+    requests: number;
+    rps: number;
+  }>;
 }
 
-export async function runProfile(ctx: CellContext, topology: Topology): Promise<ProfileRun> {
+/**
+ * Each sidecar of the pair in turn under `node --cpu-prof`, alone on the proxy CPU: the app (its
+ * own instance), the other sidecar and wrk go to the load CPU, so that the profiler, which samples
+ * wall time, sees this sidecar's own work and not the time a peer it woke ran on the same CPU.
+ */
+export async function runProfile(ctx: CellContext, topology: Topology, sidecarNames: string[]): Promise<ProfileRun> {
   const { env, plan } = ctx;
   const dir = join(ctx.runDir, 'profile');
-  const profDir = join(dir, 'cpuprofiles');
-  mkdirSync(profDir, { recursive: true });
-  let running: RunningTopology | null = null;
+  mkdirSync(dir, { recursive: true });
+  const app = env.procs.startPinned('profile-app', plan.loadCpu, env.node, [join(import.meta.dirname, 'app.ts')], join(dir, 'app.out'));
+  const sidecars: ProfileRun['sidecars'] = [];
   try {
-    running = await topology.start(env, { dir, nodeFlags: ['--cpu-prof', '--cpu-prof-dir', profDir] });
-    const r = running;
-    const load = (durationS: number) => measureLoad(env.procs, { proxy: env.proxyCpu, load: plan.loadCpu }, { url: r.url, connections: plan.connections, durationS, closeEachRequest: false }, r.proxies, ctx.appPid);
-    await load(plan.warmupS);
-    const measured = await load(plan.durationS);
-    const pids = new Map(r.proxies.map((p) => [p.pid, p.name]));
-    const cpuMs = new Map(r.proxies.map((p) => [p.name, cpuMicros(p.pid) / 1000]));
-    await stopProxies(ctx, r.proxies);
-    running = null;
-    const sidecars = readdirSync(profDir)
-      .filter((f) => f.endsWith('.cpuprofile'))
-      .map((f) => {
-        const name = pids.get(Number(f.split('.')[3])) ?? f;
-        return { name, summary: summariseProfile(join(profDir, f)), cpuMs: cpuMs.get(name) ?? NaN };
-      })
-      .sort((a, b) => a.name.localeCompare(b.name));
-    if (sidecars.length === 0) throw new Error('no .cpuprofile was written (did the sidecars exit cleanly?)');
-    return {
-      command: `${topology.label}, both sidecars under \`node --cpu-prof\`, wrk -t1 -c${plan.connections} -d${plan.durationS}s after a ${plan.warmupS} s warm-up (the profile covers the whole process life, start-up included)`,
-      sidecars,
-      rps: measured.rps,
-    };
+    const appPort = await waitFor('the profile app', () => /"port":(\d+)/.exec(readFileSync(app.logFile, 'utf8'))?.[1], 10_000, app).then(Number);
+    for (const target of sidecarNames) {
+      const profDir = join(dir, `cpuprofile-${target}`);
+      mkdirSync(profDir, { recursive: true });
+      const cell = { dir, cpuOf: (n: string) => (n === target ? env.proxyCpu : plan.loadCpu), nodeFlags: (n: string) => (n === target ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []) };
+      const r = await topology.start({ ...env, appPort }, cell);
+      try {
+        const proc = r.proxies.find((p) => p.name === target);
+        if (!proc) throw new Error(`${topology.id} has no sidecar ${target}`);
+        const load = (durationS: number) => measureLoad(env.procs, { proxy: env.proxyCpu, load: plan.loadCpu }, { url: r.url, connections: plan.connections, durationS, closeEachRequest: false }, [proc], app.pid);
+        const warm = await load(plan.nodeWarmupS);
+        const measured = await load(plan.durationS);
+        const cpuMs = cpuMicros(proc.pid) / 1000;
+        await stopProxies(ctx, r.proxies);
+        const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+        if (!file) throw new Error(`${target}: no .cpuprofile was written (did it exit cleanly?)`);
+        sidecars.push({ name: target, summary: summariseProfile(join(profDir, file)), cpuMs, requests: warm.requests + measured.requests, rps: measured.rps });
+      } finally {
+        await stopProxies(ctx, r.proxies);
+      }
+    }
   } finally {
-    if (running) await stopProxies(ctx, running.proxies);
+    await env.procs.stop(app);
     rmSync(dir, { recursive: true, force: true });
   }
+  return {
+    command: `${topology.label}: each sidecar in turn under \`node --cpu-prof\`, alone on CPU ${env.proxyCpu} (its peer sidecar, an app instance and wrk on CPU ${plan.loadCpu}), wrk -t1 -c${plan.connections} -d${plan.durationS}s after a ${plan.nodeWarmupS} s warm-up; the profile covers the whole process life, start-up included`,
+    sidecars,
+  };
 }

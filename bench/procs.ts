@@ -7,7 +7,7 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 export interface Proc {
   name: string;
   pid: number;
-  /** stdout and stderr of the process, both appended here. */
+  /** stdout and stderr of the process, both written here (the file is truncated at start). */
   logFile: string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   hasExited(): boolean;
@@ -34,7 +34,7 @@ export function createProcs() {
 
   function startPinned(name: string, cpu: number, cmd: string, args: string[], logFile: string): Proc {
     refuseWhenClosed(name);
-    const fd = openSync(logFile, 'a');
+    const fd = openSync(logFile, 'w');
     const child = spawn('taskset', pinned(cpu, cmd, args), { stdio: ['ignore', fd, fd] });
     closeSync(fd);
     if (child.pid === undefined) throw new Error(`${name}: could not start ${cmd}`);

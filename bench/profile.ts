@@ -45,9 +45,12 @@ export function areaOf(frame: CallFrame): string {
   if (fn === '(idle)') return '(idle)';
   if (fn === '(garbage collector)') return 'GC';
   if (fn === '(program)') return '(program: native, not attributed)';
-  // Self time in these is the syscall, and, because the profiler samples wall time, any time the
-  // peer it woke (the app or the other sidecar, on the same CPU) ran before this thread resumed.
-  if ((url === '' && /^write(v|Buffer|Latin1String|Utf8String|AsciiString|Ucs2String)$/.test(fn)) || (url === 'node:net' && fn === 'internalConnect')) return 'socket write / connect syscalls (wall time, incl. the woken peer)';
+  // Self time in these is the write or connect syscall (on loopback the sender also runs the
+  // receiver's TCP input) and, as the profiler samples wall time, any time another thread or
+  // process runnable on the same CPU ran before this thread resumed.
+  if ((url === '' && /^write(v|Buffer|Latin1String|Utf8String|AsciiString|Ucs2String)$/.test(fn)) || (url === 'node:net' && fn === 'internalConnect')) return 'write / connect syscalls';
+  // fs.write of a string: pino's SonicBoom handing access-log lines to the file.
+  if (url === '' && fn === 'writeString') return 'file writes (access log)';
   if (url.includes('node_modules/http-proxy-3')) return 'http-proxy-3';
   if (url.includes('node_modules/pino') || url.includes('node_modules/sonic-boom') || url.includes('node_modules/thread-stream')) return 'pino / sonic-boom';
   if (url.includes('node_modules/prom-client') || url.includes('node_modules/tdigest') || url.includes('node_modules/bintrees')) return 'prom-client';

@@ -3,6 +3,7 @@
 // Pure: data in, text out (run.ts writes it into RESULTS.md between its markers).
 import type { LatencyResult, LoadResult } from './measure.ts';
 import type { ProfileRun } from './cell.ts';
+import type { AbResult } from './access-log-ab.ts';
 import type { Startup, Topology } from './topologies.ts';
 
 export interface CellResult {
@@ -24,6 +25,8 @@ export interface CellResult {
   foreignPct: number;
   /** The same on the load generators' CPU (a stalled latency client inflates the tail). */
   loadForeignPct: number;
+  /** Node proxies: proxy CPU µs/req of each warm-up chunk, in order. */
+  warmup: number[];
 }
 
 export interface RunInfo {
@@ -33,6 +36,7 @@ export interface RunInfo {
   settings: string[];
   wallS: number;
   rateDurationS: number;
+  warmupChunkS: number;
   loadAvg: { start: string; end: string };
   skipped: string[];
   /** Cells measured again because other processes used the proxy CPU. */
@@ -59,7 +63,7 @@ const fmt = (x: number, digits = 0) => x.toLocaleString('en-US', { minimumFracti
 const cell = (s: Stat | null, digits = 0) => (s ? `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})` : '—');
 const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b !== 0 ? `${fmt(a / b, 2)}×` : '—');
 
-export function renderReport(info: RunInfo, rates: { rate: number; light: number }, topologies: Topology[], cells: CellResult[], profile: ProfileRun | null): string {
+export function renderReport(info: RunInfo, rates: { rate: number; light: number }, topologies: Topology[], cells: CellResult[], profile: ProfileRun | null, ab: AbResult[] = []): string {
   const of = (id: string) => cells.filter((c) => c.topology === id);
   const ran = topologies.filter((t) => of(t.id).length > 0);
   const s = (id: string, pick: (c: CellResult) => number | null) => stat(of(id).map(pick).filter((x): x is number => x !== null));
@@ -88,6 +92,19 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
       `| ${t.label} | ${cell(s(t.id, (c) => c.keepAlive.rps))} | ${cell(s(t.id, (c) => c.keepAlive.proxyCpuUsPerReq), 1)} | ${cell(s(t.id, (c) => c.keepAlive.appCpuUsPerReq), 1)} | ${cell(s(t.id, (c) => c.close.rps))} | ${cell(s(t.id, (c) => c.close.proxyCpuUsPerReq), 1)} | ${fmt(s(t.id, (c) => c.keepAlive.proxyCpuBusyPct)?.median ?? NaN)} (${fmt(s(t.id, (c) => c.foreignPct)?.max ?? NaN)}) | ${fmt(s(t.id, (c) => c.keepAlive.loadCpuBusyPct)?.median ?? NaN)} (${fmt(s(t.id, (c) => c.loadForeignPct)?.max ?? NaN)}) | ${errors} |`,
     );
   }
+  const warmed = ran.filter((t) => of(t.id).some((c) => c.warmup.length));
+  if (warmed.length) {
+    const chunks = Math.max(...warmed.flatMap((t) => of(t.id).map((c) => c.warmup.length)));
+    out.push('', `### Warm-up of the Node proxies: proxy CPU µs/req in successive ${fmt(info.warmupChunkS)} s runs of wrk -c50 on a fresh process`, '');
+    out.push('V8 compiles the hot paths in tiers as they run: a fresh sidecar costs much more per request than a warm one, so Node proxies get this warm-up before the measurements above (nginx and the app get 2 s).', '');
+    out.push(`| topology | ${Array.from({ length: chunks }, (_, i) => `${fmt((i + 1) * info.warmupChunkS)} s`).join(' | ')} | measured run |`);
+    out.push(`|---|${'---|'.repeat(chunks + 1)}`);
+    for (const t of warmed) {
+      const cols = Array.from({ length: chunks }, (_, i) => fmt(s(t.id, (c) => c.warmup[i] ?? null)?.median ?? NaN, 0));
+      out.push(`| ${t.label} | ${cols.join(' | ')} | ${fmt(s(t.id, (c) => c.keepAlive.proxyCpuUsPerReq)?.median ?? NaN, 0)} |`);
+    }
+  }
+
   out.push('', '### Latency at a fixed rate', '');
   out.push(
     `Open loop: latency from each request's due time. "Backlog" is how long after the last send the last answer came: more than a few ms means the path could not keep up with ${rates.rate} req/s and the percentiles measure a growing queue.`,
@@ -137,47 +154,66 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
     );
   }
 
-  const refs = ['base-node', 'base-hp3', 'or-inbound'].filter((id) => of(id).length);
-  if (refs.length === 3) {
+  const hop = ['base-node', 'base-hp3', 'or-inbound'].filter((id) => of(id).length);
+  if (hop.length === 3) {
     const cpu = (id: string) => med(id, (c) => c.keepAlive.proxyCpuUsPerReq) ?? NaN;
-    out.push('', '### One plaintext HTTP hop: Node, http-proxy-3, Outrigger', '');
+    const rps = (id: string) => med(id, (c) => c.keepAlive.rps) ?? NaN;
+    const inbound = ab.find((r) => r.label.startsWith('one inbound'));
+    const logCost = inbound ? stat(inbound.on.map((x, i) => x.cpuUs - (inbound.off[i]?.cpuUs ?? NaN)))?.median : undefined;
+    out.push('', '### One plaintext HTTP hop: what Node, http-proxy-3 and Outrigger each cost', '');
+    out.push('| one hop, keep-alive, medians | proxy CPU µs/req | added by this layer | req/s |', '|---|---|---|---|');
+    out.push(`| bare Node proxy (http.request + pipe) | ${fmt(cpu('base-node'), 1)} | | ${fmt(rps('base-node'))} |`);
+    out.push(`| http-proxy-3 alone | ${fmt(cpu('base-hp3'), 1)} | ${fmt(cpu('base-hp3') - cpu('base-node'), 1)} (the library) | ${fmt(rps('base-hp3'))} |`);
     out.push(
-      `Proxy CPU per request (keep-alive, median): bare Node proxy ${fmt(cpu('base-node'), 1)} µs; http-proxy-3 alone ${fmt(cpu('base-hp3'), 1)} µs (+${fmt(cpu('base-hp3') - cpu('base-node'), 1)}); ` +
-        `Outrigger inbound with access log ${fmt(cpu('or-inbound'), 1)} µs (+${fmt(cpu('or-inbound') - cpu('base-hp3'), 1)} over http-proxy-3). ` +
-        `Throughput: ${fmt(med('base-node', (c) => c.keepAlive.rps) ?? NaN)} / ${fmt(med('base-hp3', (c) => c.keepAlive.rps) ?? NaN)} / ${fmt(med('or-inbound', (c) => c.keepAlive.rps) ?? NaN)} req/s.`,
+      `| Outrigger inbound, access log to file | ${fmt(cpu('or-inbound'), 1)} | ${fmt(cpu('or-inbound') - cpu('base-hp3'), 1)} (stages, records, metrics, headers, access log${logCost !== undefined ? `; the log alone ${fmt(logCost, 1)} by the A/B below` : ''}) | ${fmt(rps('or-inbound'))} |`,
     );
   }
 
+  if (ab.length || (of('or-http').length && of('or-http-nolog').length)) {
+    out.push('', '### Access-log overhead (issue 6: "access logging on costs less than 10% throughput")', '');
+  }
+  if (ab.length) {
+    out.push(
+      `A/B: the path with the access log to a file and the same path with it off run side by side, and ${ab[0]?.rounds ?? 0} alternating rounds of \`wrk -c50 -d${ab[0]?.durationS ?? 0}s\` load one, then the other; each round gives one on/off ratio.`,
+      '',
+    );
+    out.push('| path | proxy CPU µs/req, log on | log off | extra CPU with the log, % | throughput lost with the log, % |', '|---|---|---|---|---|');
+    for (const r of ab) {
+      const pairs = r.on.map((x, i) => [x, r.off[i]] as const).filter((p): p is readonly [{ cpuUs: number; rps: number }, { cpuUs: number; rps: number }] => p[1] !== undefined);
+      const extra = stat(pairs.map(([a, b]) => 100 * (a.cpuUs / b.cpuUs - 1)));
+      const lost = stat(pairs.map(([a, b]) => 100 * (1 - a.rps / b.rps)));
+      out.push(`| ${r.label} | ${cell(stat(r.on.map((x) => x.cpuUs)), 1)} | ${cell(stat(r.off.map((x) => x.cpuUs)), 1)} | ${cell(extra, 1)} | **${cell(lost, 1)}** |`);
+    }
+  }
   if (of('or-http').length && of('or-http-nolog').length) {
     const reps = [...new Set(of('or-http').map((c) => c.rep))];
     const pairs = reps
       .map((rep) => [of('or-http').find((c) => c.rep === rep), of('or-http-nolog').find((c) => c.rep === rep)] as const)
       .filter((p): p is readonly [CellResult, CellResult] => p[0] !== undefined && p[1] !== undefined);
-    const cost = stat(pairs.map(([on, off]) => 100 * (1 - on.keepAlive.rps / off.keepAlive.rps)));
-    const cpu = stat(pairs.map(([on, off]) => (on.keepAlive.proxyCpuUsPerReq ?? 0) - (off.keepAlive.proxyCpuUsPerReq ?? 0)));
+    const lost = stat(pairs.map(([on, off]) => 100 * (1 - on.keepAlive.rps / off.keepAlive.rps)));
     const bytes = stat(of('or-http').map((c) => (c.accessLog.lines ? c.accessLog.bytes / c.accessLog.lines : NaN)));
-    const lines = stat(of('or-http').map((c) => c.accessLog.lines));
-    out.push('', '### Access-log overhead (issue 6: "access logging on costs less than 10% throughput")', '');
-    out.push(`- Throughput lost with the access log written to a file on both sidecars, per repetition (same rep, log on vs off): **${cell(cost, 1)} %** (target: < 10 %).`);
-    out.push(`- Extra proxy CPU per request (both sidecars): ${cell(cpu, 1)} µs.`);
-    out.push(`- Access-log lines written per cell (both sidecars, all phases): ${cell(lines)}, ${cell(bytes)} bytes per line.`);
+    out.push(
+      '',
+      `From the main table instead (\`or-http\` vs \`or-http-nolog\`, cells minutes apart in each repetition): ${cell(lost, 1)} % throughput lost; a negative number is the noise between cells. Access-log lines average ${cell(bytes)} bytes.`,
+    );
   }
 
   if (profile) {
     out.push('', '### Where the CPU goes (node --cpu-prof)', '');
-    out.push(`${profile.command}: ${fmt(profile.rps)} req/s during the profile (the profiler itself costs some throughput).`, '');
+    out.push(`${profile.command}.`, '');
     out.push(
-      'The V8 profiler samples wall time: a sample in a write or connect syscall also counts the time the process it woke (the app, the other sidecar: same CPU) ran before this one resumed. Compare "busy" (non-idle samples) with the CPU time /proc reports for the same process.',
+      'The profiler samples wall time; with the sidecar alone on its CPU, its non-idle samples match the CPU time /proc reports, so a share of samples can be read as CPU per request. Time in native code (OpenSSL, syscalls) is charged to the JS frame that called it.',
       '',
     );
-    for (const { name, summary, cpuMs } of profile.sidecars) {
-      out.push(`#### ${name}: ${fmt(summary.busyMs)} ms of non-idle samples in ${fmt(summary.totalMs)} ms profiled; ${fmt(cpuMs)} ms CPU time (/proc)`, '');
-      out.push('| area (self time) | ms | % of busy |', '|---|---|---|');
-      for (const a of summary.byArea) out.push(`| ${a.area} | ${fmt(a.ms)} | ${fmt(a.pct, 1)} |`);
-      out.push('', '| top frames by self time | ms | % of busy |', '|---|---|---|');
-      for (const f of summary.topSelf) out.push(`| \`${f.frame}\` | ${fmt(f.ms)} | ${fmt(f.pct, 1)} |`);
-      out.push('', '| Outrigger frames by inclusive time | ms | % of busy |', '|---|---|---|');
-      for (const f of summary.outriggerInclusive) out.push(`| \`${f.frame}\` | ${fmt(f.ms)} | ${fmt(f.pct, 1)} |`);
+    for (const { name, summary, cpuMs, requests, rps } of profile.sidecars) {
+      const perReq = (ms: number) => fmt((ms * 1000) / Math.max(1, requests), 1);
+      out.push(`#### ${name}: ${fmt(summary.busyMs)} ms of non-idle samples, ${fmt(cpuMs)} ms CPU time (/proc), ${fmt(requests)} requests (${fmt(rps)} req/s under the profiler)`, '');
+      out.push('| area (self time) | ms | % of busy | µs per request |', '|---|---|---|---|');
+      for (const a of summary.byArea) out.push(`| ${a.area} | ${fmt(a.ms)} | ${fmt(a.pct, 1)} | ${perReq(a.ms)} |`);
+      out.push('', '| top frames by self time | ms | % of busy | µs per request |', '|---|---|---|---|');
+      for (const f of summary.topSelf) out.push(`| \`${f.frame}\` | ${fmt(f.ms)} | ${fmt(f.pct, 1)} | ${perReq(f.ms)} |`);
+      out.push('', '| Outrigger frames by inclusive time | ms | % of busy | µs per request |', '|---|---|---|---|');
+      for (const f of summary.outriggerInclusive) out.push(`| \`${f.frame}\` | ${fmt(f.ms)} | ${fmt(f.pct, 1)} | ${perReq(f.ms)} |`);
       out.push('');
     }
   }

@@ -8,6 +8,7 @@ import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from '
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runCell, runProfile, type CellContext, type Plan } from './cell.ts';
+import { runAccessLogAb, type AbResult } from './access-log-ab.ts';
 import { ensurePeers, nginxCan } from './peers.ts';
 import { createProcs, machineBusyPct, sleep, waitFor } from './procs.ts';
 import { renderReport, type CellResult } from './report.ts';
@@ -24,16 +25,17 @@ const USAGE = `usage: node bench/run.ts [options]        (sudo only to apt-get m
   --reps N            repetitions of each topology, interleaved (default 3)
   --only a,b          topologies to run: ${TOPOLOGIES.map((t) => t.id).join(', ')}
   --quick             a short smoke run: 1 rep, 3 s loads, 256 MiB bulk, no hey, no profile
-  --duration S        wrk keep-alive load (default 8), --close-duration S (default 3)
-  --rate N            fixed request rate for latency (default 1000), --rate-duration S (default 8)
-  --light-rate N      a second, light rate for the latency of the hops alone (default 200, 4 s)
-  --bulk-mib N        bulk transfer size (default 1024), cut at 6 s
+  --duration S        wrk keep-alive load (default 6), --close-duration S (default 3)
+  --rate N            fixed request rate for latency (default 1000), --rate-duration S (default 5)
+  --light-rate N      a second, light rate for the latency of the hops alone (default 200, 3 s)
+  --bulk-mib N        bulk transfer size (default 1024), cut at 5 s
   --ref REF           measure the proxy as committed at REF (git archive), not the working tree
   --max-foreign P     redo a cell (once) when other processes took more than P % of the
                       proxy CPU or of the load CPU during it (default 10); 0 turns this off
   --no-install        never apt-get; fail if a peer is missing
   --no-hey            skip the hey cross-check (first repetition only otherwise)
   --no-profile        skip the node --cpu-prof run
+  --no-ab             skip the access-log A/B (log on and off side by side, alternating runs)
   --out FILE          results file (default bench/RESULTS.md); raw data beside it as run-raw.json
 `;
 
@@ -43,16 +45,17 @@ const { values: o } = parseArgs({
     only: { type: 'string' },
     ref: { type: 'string' },
     quick: { type: 'boolean', default: false },
-    duration: { type: 'string', default: '8' },
+    duration: { type: 'string', default: '6' },
     'close-duration': { type: 'string', default: '3' },
     rate: { type: 'string', default: '1000' },
-    'rate-duration': { type: 'string', default: '8' },
+    'rate-duration': { type: 'string', default: '5' },
     'light-rate': { type: 'string', default: '200' },
     'bulk-mib': { type: 'string', default: '1024' },
     'no-install': { type: 'boolean', default: false },
     'max-foreign': { type: 'string', default: '10' },
     'no-hey': { type: 'boolean', default: false },
     'no-profile': { type: 'boolean', default: false },
+    'no-ab': { type: 'boolean', default: false },
     out: { type: 'string', default: join(HERE, 'RESULTS.md') },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -70,20 +73,25 @@ const plan: Plan = {
   loadCpu: LOAD_CPU,
   connections: 50,
   warmupS: quick ? 1 : 2,
+  nodeWarmupS: quick ? 2 : 10,
+  warmupChunkS: quick ? 1 : 2,
   durationS: quick ? 3 : Number(o.duration),
   closeDurationS: quick ? 2 : Number(o['close-duration']),
   rate: Number(o.rate),
   rateDurationS: quick ? 3 : Number(o['rate-duration']),
   lightRate: Number(o['light-rate']),
-  lightDurationS: quick ? 2 : 4,
+  lightDurationS: quick ? 2 : 3,
   heyDurationS: 5,
   bulkBytes: (quick ? 256 : Number(o['bulk-mib'])) * 1024 * 1024,
-  bulkMaxS: quick ? 3 : 6,
+  bulkMaxS: quick ? 3 : 5,
   rateClient: join(HERE, 'rate-client.ts'),
 };
 const reps = quick ? 1 : Number(o.reps);
 const withHey = !quick && !o['no-hey'];
 const withProfile = !quick && !o['no-profile'];
+const withAb = !quick && !o['no-ab'];
+const AB_ROUNDS = 5;
+const AB_SECONDS = 3; // wrk takes whole seconds
 
 const node = process.execPath;
 if (Number(process.versions.node.split('.')[0]) < 24) throw new Error(`Node 24 or newer is needed (this is ${process.version}); run node_modules/.bin/node bench/run.ts`);
@@ -138,7 +146,7 @@ async function main(): Promise<void> {
   const only = o.only ? new Set(o.only.split(',')) : null;
   const skipped: string[] = [];
   const topologies = TOPOLOGIES.filter((t) => {
-    if (only && !only.has(t.id)) return false;
+    if (t.abOnly || (only && !only.has(t.id))) return false;
     const layer = t.id === 'nginx-stream' ? 'stream' : 'http';
     if (t.needsNginx && !nginxCan(peers, layer)) {
       skipped.push(`${t.label}: nginx${layer === 'stream' ? ' stream module' : ''} not available`);
@@ -186,12 +194,31 @@ async function main(): Promise<void> {
     }
   }
 
+  const ab: AbResult[] = [];
+  const abPairs = [
+    ['one inbound sidecar', 'or-inbound', 'or-inbound-nolog'],
+    ['the HTTP pair (both sidecars log)', 'or-http', 'or-http-nolog'],
+  ] as const;
+  for (const [label, onId, offId] of withAb ? abPairs : []) {
+    const on = TOPOLOGIES.find((t) => t.id === onId);
+    const off = TOPOLOGIES.find((t) => t.id === offId);
+    if (!on || !off || (only && !only.has(onId)) || stopping) continue;
+    log(`access-log A/B: ${label}, ${AB_ROUNDS} alternating rounds of ${AB_SECONDS} s`);
+    try {
+      await waitForQuiet();
+      ab.push(await runAccessLogAb(ctx, label, on, off, AB_ROUNDS, AB_SECONDS));
+    } catch (err) {
+      skipped.push(`access-log A/B (${label}): ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+
   let profile = null;
   const httpPair = topologies.find((t) => t.id === 'or-http');
   if (withProfile && httpPair && !stopping) {
-    log('profile: the HTTP pair under node --cpu-prof');
+    log('profile: each sidecar of the HTTP pair under node --cpu-prof');
     try {
-      profile = await runProfile(ctx, httpPair);
+      await waitForQuiet();
+      profile = await runProfile(ctx, httpPair, ['sidecar-a', 'sidecar-b']);
     } catch (err) {
       skipped.push(`profile: ${(err as Error).message}`);
     }
@@ -210,7 +237,7 @@ async function main(): Promise<void> {
         `Pinning (taskset): the proxies and the app on CPU ${PROXY_CPU}; wrk, the latency client, hey, curl and the harness on CPU ${LOAD_CPU}. Everything on 127.0.0.1.`,
       ],
       settings: [
-        `Max throughput: \`wrk -t1 -c${plan.connections} -d${plan.durationS}s\` after a ${plan.warmupS} s warm-up, GET / answering 1 KiB; new connection per request: the same with \`-H 'Connection: close'\` for ${plan.closeDurationS} s.`,
+        `Max throughput: \`wrk -t1 -c${plan.connections} -d${plan.durationS}s\` after a warm-up at full load (${plan.nodeWarmupS} s for the Node proxies, ${plan.warmupS} s for nginx and direct), GET / answering 1 KiB; new connection per request: the same with \`-H 'Connection: close'\` for ${plan.closeDurationS} s.`,
         'Proxy CPU per request: utime+stime from /proc/<pid>/stat of every proxy process of the path (both sidecars), before and after the wrk run, divided by its requests.',
         `Latency: bench/rate-client.ts, an open-loop Node client at ${plan.rate} req/s for ${plan.rateDurationS} s and at ${plan.lightRate} req/s for ${plan.lightDurationS} s (latency counted from each request's due time, so queueing shows; keep-alive pool of up to 64 connections). hey (\`-c 10 -q ${plan.rate / 10} -z ${plan.heyDurationS}s\`) as a cross-check in the first repetition only: its summary stops at p99, its CSV has 0.1 ms resolution, and each worker waits for an answer before its next request, so it hides queueing.`,
         `Bulk: \`curl -o /dev/null\` of ${plan.bulkBytes / 2 ** 20} MiB from the app through the path, one connection, cut at ${plan.bulkMaxS} s (the speed of a cut transfer is still exact); MB = 10^6 bytes.`,
@@ -218,6 +245,7 @@ async function main(): Promise<void> {
       ],
       wallS: (Date.now() - t0) / 1000,
       rateDurationS: plan.rateDurationS,
+      warmupChunkS: plan.warmupChunkS,
       loadAvg: { start: loadStart, end: loadavg().map((x) => x.toFixed(2)).join(', ') },
       skipped,
       redone,
@@ -227,9 +255,10 @@ async function main(): Promise<void> {
     topologies,
     cells,
     profile,
+    ab,
   );
   writeResults(o.out, report);
-  writeFileSync(join(resolve(o.out, '..'), 'run-raw.json'), `${JSON.stringify({ plan, cells, profile }, null, 1)}\n`);
+  writeFileSync(join(resolve(o.out, '..'), 'run-raw.json'), `${JSON.stringify({ plan, cells, ab, profile }, null, 1)}\n`);
   log(`\n${report}\nwritten to ${o.out}`);
 }
 

@@ -21,8 +21,10 @@ export interface BenchEnv {
 export interface CellOptions {
   /** Folder of this cell: configs, logs, access logs; removed after the cell. */
   dir: string;
-  /** Extra node flags for Outrigger sidecars (--cpu-prof for the profile run). */
-  nodeFlags: string[];
+  /** Extra node flags for an Outrigger sidecar, by name (--cpu-prof for the profile run). */
+  nodeFlags?: (sidecar: string) => string[];
+  /** The CPU of a sidecar, by name; default the proxy CPU (the profile run moves the others away). */
+  cpuOf?: (sidecar: string) => number;
 }
 
 export interface Startup {
@@ -49,6 +51,8 @@ export interface Topology {
   /** The nginx topology doing the same job, for ratios. */
   nginxPeer?: string;
   needsNginx?: boolean;
+  /** Not a topology of the main table: only the access-log A/B runs it. */
+  abOnly?: boolean;
   start(env: BenchEnv, cell: CellOptions): Promise<RunningTopology>;
 }
 
@@ -79,7 +83,9 @@ async function startOutrigger(env: BenchEnv, cell: CellOptions, sidecar: Omit<Ou
   const accessLogFile = accessLog ? join(cell.dir, `${sidecar.name}.access.log`) : null;
   writeFileSync(config, renderOutrigger({ ...sidecar, accessLogFile }));
   const t0 = performance.now();
-  const proc = env.procs.startPinned(sidecar.name, env.proxyCpu, env.node, [...cell.nodeFlags, env.proxyMain, '--config', config], join(cell.dir, `${sidecar.name}.out`));
+  const cpu = cell.cpuOf?.(sidecar.name) ?? env.proxyCpu;
+  const flags = cell.nodeFlags?.(sidecar.name) ?? [];
+  const proc = env.procs.startPinned(sidecar.name, cpu, env.node, [...flags, env.proxyMain, '--config', config], join(cell.dir, `${sidecar.name}.out`));
   const ready = await waitFor(
     `${sidecar.name} ready line`,
     () => {
@@ -114,6 +120,8 @@ function outriggerHttpPair(id: string, label: string, accessLog: boolean, protoc
     id,
     label,
     family: 'outrigger',
+    // The pair without its log is measured in the access-log A/B, side by side with the logging one.
+    abOnly: protocol === 'http' && !accessLog,
     nginxPeer,
     async start(env, cell) {
       const b = await startOutrigger(env, cell, { name: 'sidecar-b', tls: 'mutual', protocol, upstreamPort: env.appPort, upstreamTls: 'none', identity: env.certs.b }, accessLog);
@@ -124,6 +132,19 @@ function outriggerHttpPair(id: string, label: string, accessLog: boolean, protoc
         startups: [a.startup, b.startup],
         accessLogs: [a.accessLog, b.accessLog].filter((f): f is string => f !== null),
       };
+    },
+  };
+}
+
+function outriggerInbound(id: string, label: string, accessLog: boolean): Topology {
+  return {
+    id,
+    label,
+    family: 'outrigger',
+    abOnly: !accessLog,
+    async start(env, cell) {
+      const b = await startOutrigger(env, cell, { name: 'sidecar-in', tls: 'none', protocol: 'http', upstreamPort: env.appPort, upstreamTls: 'none', identity: null }, accessLog);
+      return { url: `http://127.0.0.1:${b.port}`, proxies: [b.proc], startups: [b.startup], accessLogs: b.accessLog ? [b.accessLog] : [] };
     },
   };
 }
@@ -163,15 +184,8 @@ export const TOPOLOGIES: Topology[] = [
   outriggerHttpPair('or-http', 'Outrigger pair, HTTP, access log to file', true, 'http', 'nginx-http'),
   outriggerHttpPair('or-http-nolog', 'Outrigger pair, HTTP, access log off', false, 'http', 'nginx-http'),
   outriggerHttpPair('or-tcp', 'Outrigger pair, opaque TCP, access log to file', true, 'tcp', 'nginx-stream'),
-  {
-    id: 'or-inbound',
-    label: 'Outrigger inbound alone (plaintext -> app, HTTP, access log to file)',
-    family: 'outrigger',
-    async start(env, cell) {
-      const b = await startOutrigger(env, cell, { name: 'sidecar-in', tls: 'none', protocol: 'http', upstreamPort: env.appPort, upstreamTls: 'none', identity: null }, true);
-      return { url: `http://127.0.0.1:${b.port}`, proxies: [b.proc], startups: [b.startup], accessLogs: b.accessLog ? [b.accessLog] : [] };
-    },
-  },
+  outriggerInbound('or-inbound', 'Outrigger inbound alone (plaintext -> app, HTTP), access log to file', true),
+  outriggerInbound('or-inbound-nolog', 'Outrigger inbound alone, access log off', false),
   {
     id: 'base-node',
     label: 'reference: bare Node proxy (http.request + pipe, keep-alive pool), plaintext, no log',
