@@ -3,7 +3,7 @@
 // address. Runs as root (CI does); leaves no namespace, rule or process behind.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isRoot, listNamespaces, run } from '@outrigger/testing';
+import { isRoot, listNamespaces, run, waitFor } from '@outrigger/testing';
 import { sample, startMesh, type Mesh } from './mesh-pods.ts';
 
 describe('transparent capture between two pods', { skip: isRoot() ? false : 'needs root for network namespaces and iptables (CI runs as root)' }, () => {
@@ -78,8 +78,8 @@ describe('transparent capture between two pods', { skip: isRoot() ? false : 'nee
     assert.notEqual(r.code, 0);
     const b = await mesh.metrics(mesh.b);
     assert.equal(sample(b, 'outrigger_proxy_errors_total', 'direction="inbound"', 'error="loop_detected"'), 1);
-    const line = mesh.proxies.b.stdout().split('\n').find((l) => l.includes('"error":"loop_detected"'));
-    assert.ok(line, 'an access-log line for the loop');
+    // Access-log lines are written in batches, at the latest 250 ms later.
+    const line = await waitFor(() => mesh.proxies.b.stdout().split('\n').find((l) => l.includes('"error":"loop_detected"')), 'an access-log line for the loop');
     assert.match(line, /"response_flags":"LOOP"/);
   });
 
