@@ -17,9 +17,14 @@ export interface Source {
 const git = (repo: string, args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' }).trim();
 
 export function describeWorkingTree(repo: string): Source {
-  const commit = git(repo, ['rev-parse', '--short', 'HEAD']);
-  const dirty = git(repo, ['status', '--porcelain', '--', 'apps', 'libs']).length > 0;
-  return { root: repo, commit, description: `the working tree at ${commit}${dirty ? ' with uncommitted changes in apps/ or libs/' : ''}` };
+  try {
+    const commit = git(repo, ['rev-parse', '--short', 'HEAD']);
+    const dirty = git(repo, ['status', '--porcelain', '--', 'apps', 'libs']).length > 0;
+    return { root: repo, commit, description: `the working tree at ${commit}${dirty ? ' with uncommitted changes in apps/ or libs/' : ''}` };
+  } catch {
+    // Not a checkout, or one git refuses to read for this user: the bench runs all the same.
+    return { root: repo, commit: 'unknown', description: 'the working tree (git could not describe it)' };
+  }
 }
 
 export function snapshotAt(repo: string, ref: string, dest: string): Source {
