@@ -20,13 +20,13 @@ export interface AbResult {
 
 export async function runAccessLogAb(ctx: CellContext, label: string, on: Topology, off: Topology, rounds: number, durationS: number): Promise<AbResult> {
   const { env, plan } = ctx;
-  const dir = join(ctx.runDir, `ab-${on.id}`);
+  const dir = join(ctx.runDir, `ab-${on.id}-${off.id}`);
   const started: Proc[] = [];
   const result: AbResult = { label, rounds, durationS, on: [], off: [] };
   try {
     const paths: Array<[RunningTopology, AbResult['on']]> = [];
-    for (const [t, sink] of [[on, result.on], [off, result.off]] as const) {
-      const tdir = join(dir, t.id);
+    for (const [side, t, sink] of [['a', on, result.on], ['b', off, result.off]] as const) {
+      const tdir = join(dir, `${side}-${t.id}`); // an A/A self-check starts one topology twice
       mkdirSync(tdir, { recursive: true });
       const running = await t.start(env, { dir: tdir });
       started.push(...running.proxies);

@@ -174,7 +174,7 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
   }
   if (ab.length) {
     out.push(
-      `A/B: the path with the access log to a file and the same path with it off run side by side, and ${ab[0]?.rounds ?? 0} alternating rounds of \`wrk -c50 -d${ab[0]?.durationS ?? 0}s\` load one, then the other; each round gives one on/off ratio.`,
+      `A/B: the path with the access log to a file and the same path with it off run side by side, and ${ab[0]?.rounds ?? 0} alternating rounds of \`wrk -c50 -d${ab[0]?.durationS ?? 0}s\` load one, then the other; each round gives one on/off ratio. Rows marked A/A run the logging path against a second instance of itself (\`--ab-self-check\`): what they show is the noise of the method at that time, not a cost.`,
       '',
     );
     out.push('| path | proxy CPU µs/req, log on | log off | extra CPU with the log, % | throughput lost with the log, % |', '|---|---|---|---|---|');

@@ -36,6 +36,9 @@ const USAGE = `usage: node bench/run.ts [options]        (sudo only to apt-get m
   --no-hey            skip the hey cross-check (first repetition only otherwise)
   --no-profile        skip the node --cpu-prof run
   --no-ab             skip the access-log A/B (log on and off side by side, alternating runs)
+  --ab-rounds N       alternating rounds of the A/B (default 9)
+  --ab-self-check     also run an A/A (log on in both): the A/B's noise floor at the time
+  --reps 0            with the A/B on: only the A/B (and the profile unless --no-profile)
   --out FILE          results file (default bench/RESULTS.md); raw data beside it as run-raw.json
 `;
 
@@ -56,6 +59,8 @@ const { values: o } = parseArgs({
     'no-hey': { type: 'boolean', default: false },
     'no-profile': { type: 'boolean', default: false },
     'no-ab': { type: 'boolean', default: false },
+    'ab-rounds': { type: 'string', default: '9' },
+    'ab-self-check': { type: 'boolean', default: false },
     out: { type: 'string', default: join(HERE, 'RESULTS.md') },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -90,7 +95,8 @@ const reps = quick ? 1 : Number(o.reps);
 const withHey = !quick && !o['no-hey'];
 const withProfile = !quick && !o['no-profile'];
 const withAb = !quick && !o['no-ab'];
-const AB_ROUNDS = 5;
+const AB_ROUNDS = Number(o['ab-rounds']);
+if (!Number.isInteger(AB_ROUNDS) || AB_ROUNDS < 1) throw new Error(`--ab-rounds must be a whole number of at least 1, not ${o['ab-rounds']}`);
 const AB_SECONDS = 3; // wrk takes whole seconds
 
 const node = process.execPath;
@@ -195,10 +201,15 @@ async function main(): Promise<void> {
   }
 
   const ab: AbResult[] = [];
-  const abPairs = [
+  const abPairs: Array<readonly [string, string, string]> = [
     ['one inbound sidecar', 'or-inbound', 'or-inbound-nolog'],
     ['the HTTP pair (both sidecars log)', 'or-http', 'or-http-nolog'],
-  ] as const;
+  ];
+  // A/A: two instances of the same logging path measured the same way. Whatever "cost" it
+  // shows is the harness's noise floor on this machine at that time.
+  if (o['ab-self-check']) {
+    abPairs.push(['A/A self-check: one inbound sidecar, log on in both', 'or-inbound', 'or-inbound'], ['A/A self-check: the HTTP pair, log on in both', 'or-http', 'or-http']);
+  }
   for (const [label, onId, offId] of withAb ? abPairs : []) {
     const on = TOPOLOGIES.find((t) => t.id === onId);
     const off = TOPOLOGIES.find((t) => t.id === offId);

@@ -4,10 +4,11 @@
 // Which stages apply, and with what settings, is the listener's plan (plans.ts).
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { ConnectionOptions, SecureContextOptions } from 'node:tls';
+import type { SecureContextOptions } from 'node:tls';
 import type { InboundMode, ProxyConfig } from '@outrigger/config';
 import type { OrigDstResolver, SocketAddress } from '@outrigger/original-dst';
 import { classifyError } from '@outrigger/telemetry';
+import type { MeshTlsOptions } from './mesh-dialer.ts';
 import type { Observer } from './observe.ts';
 import type { ConnectionRecord, Direction } from './record.ts';
 import { accept } from './stages/accept.ts';
@@ -24,7 +25,7 @@ export interface Upstream {
   host: string;
   port: number;
   /** Mesh mTLS options, read per new connection; absent: plaintext. */
-  tls?: () => ConnectionOptions;
+  tls?: () => MeshTlsOptions;
 }
 
 export interface PortPolicy {

@@ -2,20 +2,37 @@
 // reach their inbound sidecar with the workload certificate and the mesh ALPN, requiring a SPIFFE ID
 // of the trust domain (or the exact one configured for the destination).
 import { BlockList, isIPv6 } from 'node:net';
-import type { ConnectionOptions, PeerCertificate } from 'node:tls';
+import type { ConnectionOptions, PeerCertificate, SecureContext, TLSSocket } from 'node:tls';
 import type { MeshConfig } from '@outrigger/config';
 import { parseSpiffeId, peerIdentityFromSubjectAltName } from '@outrigger/pki';
 import type { LoadedIdentity } from './identity.ts';
 import { MESH_ALPN } from './stages/terminate-tls.ts';
 
+/** tls.connect options for one mesh connection, and where to keep the session it is given. */
+export interface MeshTlsOptions extends ConnectionOptions {
+  /** Call with the socket right after tls.connect: its TLS sessions are kept for the next connection. */
+  keepSessions(socket: TLSSocket): void;
+}
+
 export interface MeshDialer {
   isMeshed(address: string): boolean;
-  /** Options for tls.connect or an https agent; the context is the identity current at call time. */
-  tlsOptions(address: string, port: number): ConnectionOptions;
+  /**
+   * Options for tls.connect or an https agent; the context is the identity current at call time.
+   * They carry a session from an earlier connection to the same peer when there is one (TLS
+   * resumption: no certificate signatures, the costly part of a handshake).
+   */
+  tlsOptions(address: string, port: number): MeshTlsOptions;
 }
+
+/** Sessions kept at most (one per destination and expected identity); the oldest goes first. */
+export const MAX_TLS_SESSIONS = 1024;
 
 /** `meshNow()` is read per connection, so reloaded networks and peer identities apply at once. */
 export function createMeshDialer(meshNow: () => MeshConfig, identity: () => LoadedIdentity, isLocalAddress: (address: string) => boolean = () => false): MeshDialer {
+  // A session is only offered with the identity (context) it was made with, and under the peer
+  // check it passed: node skips checkServerIdentity on a resumed session, so the key holds what
+  // that check expected, and a reload that changes it starts a full handshake.
+  const sessions = new Map<string, { context: SecureContext; session: Buffer }>();
   let builtFrom: string[] | null = null;
   let blocks = new BlockList();
   const networksNow = () => {
@@ -40,8 +57,19 @@ export function createMeshDialer(meshNow: () => MeshConfig, identity: () => Load
     tlsOptions(address, port) {
       const mesh = meshNow();
       const expected = mesh.peerIdentities[`${address}:${port}`] ?? mesh.peerIdentities[address];
+      const secureContext = identity().secureContext;
+      const key = `${address}|${port}|${expected ?? `td:${mesh.trustDomain}`}`;
+      const kept = sessions.get(key);
       return {
-        secureContext: identity().secureContext,
+        secureContext,
+        session: kept?.context === secureContext ? kept.session : undefined,
+        keepSessions(socket) {
+          socket.on('session', (session: Buffer) => {
+            sessions.delete(key); // re-inserted last: the map's order is the eviction order
+            if (sessions.size >= MAX_TLS_SESSIONS) sessions.delete(sessions.keys().next().value!);
+            sessions.set(key, { context: secureContext, session });
+          });
+        },
         ALPNProtocols: [MESH_ALPN],
         rejectUnauthorized: true,
         minVersion: 'TLSv1.2',

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import { classifyError, ERROR_KINDS, OutriggerError, type ErrorKind } from '@outrigger/telemetry';
+import type { MeshTlsOptions } from '../mesh-dialer.ts';
 import type { ConnectionRecord, RequestRecord } from '../record.ts';
 
 export interface HttpUpstream {
@@ -24,7 +25,7 @@ export interface HttpUpstream {
   /** x-forwarded-for/-proto/-port/-host for the app behind an inbound listener; outbound requests go out as the app wrote them. */
   forwardedHeaders: boolean;
   /** Mesh mTLS to the peer's inbound sidecar, options read per new connection (rotation). */
-  tls?: () => ConnectionOptions;
+  tls?: () => MeshTlsOptions;
   now: () => number;
   onRequestEnd: (request: RequestRecord) => void;
 }
@@ -249,9 +250,14 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
 }
 
 /** A keep-alive pool of mesh mTLS connections: each new one gets the identity current then. */
-function meshAgent(tlsOptions: () => ConnectionOptions): HttpsAgent {
+function meshAgent(tlsOptions: () => MeshTlsOptions): HttpsAgent {
   const agent = new HttpsAgent({ keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo' });
-  (agent as unknown as { createConnection: (options: ConnectionOptions) => TLSSocket }).createConnection = (options) => connectTls({ ...options, ...tlsOptions() });
+  (agent as unknown as { createConnection: (options: ConnectionOptions) => TLSSocket }).createConnection = (options) => {
+    const tls = tlsOptions();
+    const socket = connectTls({ ...options, ...tls });
+    tls.keepSessions(socket);
+    return socket;
+  };
   return agent;
 }
 

@@ -1,11 +1,12 @@
 // Opaque TCP: connect to the upstream (bounded by the connect timeout) and pipe both ways with
 // stream.pipeline, keeping half-closes; byte counts and the failure kind go into the record.
 import { connect, type Socket } from 'node:net';
-import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { peerIdentityFromSubjectAltName } from '@outrigger/pki';
 import { pipeline } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import { classifyError } from '@outrigger/telemetry';
+import type { MeshTlsOptions } from '../mesh-dialer.ts';
 import type { ConnectionRecord } from '../record.ts';
 
 export interface TcpUpstream {
@@ -14,7 +15,7 @@ export interface TcpUpstream {
   connectTimeoutMs: number;
   idleTimeoutMs: number;
   /** Mesh mTLS to the peer's inbound sidecar (mesh-dialer.ts); absent: plain TCP. */
-  tls?: ConnectionOptions;
+  tls?: MeshTlsOptions;
 }
 
 export function forwardTcp(client: Duplex, record: ConnectionRecord, upstream: TcpUpstream, leftover: Buffer | null): Promise<void> {
@@ -22,6 +23,7 @@ export function forwardTcp(client: Duplex, record: ConnectionRecord, upstream: T
   return new Promise((resolve) => {
     const target = { host: upstream.host, port: upstream.port, allowHalfOpen: true, noDelay: true };
     const server: Socket = upstream.tls ? connectTls({ ...target, ...upstream.tls }) : connect(target);
+    if (upstream.tls) upstream.tls.keepSessions(server as TLSSocket);
     const connectTimer = setTimeout(() => {
       record.error ??= 'upstream_connect_timeout';
       server.destroy();

@@ -4,7 +4,7 @@
 // records the peer's identity. Bounded by a handshake timeout; TLS 1.2 at least.
 import type { Socket } from 'node:net';
 import { createSecureContext, TLSSocket, type SecureContext, type SecureContextOptions } from 'node:tls';
-import { parseSpiffeId, peerIdentityFromSubjectAltName, verifyLeaf } from '@outrigger/pki';
+import { parseSpiffeId, parseTrustBundle, peerIdentityFromSubjectAltName, verifyLeafCertificate, type TrustBundle } from '@outrigger/pki';
 import { OutriggerError, type ErrorKind } from '@outrigger/telemetry';
 import type { ConnectionRecord } from '../record.ts';
 
@@ -75,7 +75,7 @@ export function createTlsTerminator(opts: TlsTerminatorOptions): TlsTerminator {
         if (requestCert) {
           const peer = tlsSocket.getPeerX509Certificate();
           if (!peer) return fail('no_client_certificate', 'client_cert_required');
-          const verified = verifyLeaf(peer.toString(), bundle);
+          const verified = bundle.ok ? verifyLeafCertificate(peer, bundle.cas) : bundle;
           if (!verified.ok) return fail(verifyReason(verified.reason), 'client_cert_rejected');
           record.peerIdentity = peerIdentityFromSubjectAltName(peer.subjectAltName) ?? null;
           const id = record.peerIdentity ? parseSpiffeId(record.peerIdentity) : null;
@@ -103,10 +103,10 @@ export function createTlsTerminator(opts: TlsTerminatorOptions): TlsTerminator {
   };
 }
 
-function bundleOf(options: SecureContextOptions): string[] {
+/** Parsed once per context, not per handshake. */
+function bundleOf(options: SecureContextOptions): TrustBundle {
   const ca = options.ca;
-  if (!ca) return [];
-  return (Array.isArray(ca) ? ca : [ca]).map((c) => c.toString());
+  return parseTrustBundle(ca ? (Array.isArray(ca) ? ca : [ca]).map((c) => c.toString()) : []);
 }
 
 /** verifyLeaf's sentence as a bounded metric reason. */

@@ -6,7 +6,7 @@ export { generateKeyPair, type KeyPairPem } from './keys.ts';
 export { createCa, type CertificateBundle } from './ca.ts';
 export { issueLeaf } from './leaf.ts';
 export { describeCertificate, type CertificateInfo } from './describe.ts';
-export { verifyLeaf } from './verify.ts';
+export { parseTrustBundle, verifyLeaf, verifyLeafCertificate, type TrustBundle } from './verify.ts';
 export { createCsr, parseCsr, signCsr, type CreateCsrOptions, type CsrParse, type SignCsrOptions } from './csr.ts';
 export { planRenewal, renewalPolicyProblem, type RenewalOptions } from './renewal.ts';
 export { PkiError, type PkiErrorCode } from './errors.ts';

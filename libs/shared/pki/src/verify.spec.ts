@@ -5,7 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import { createCa } from './ca.ts';
 import { generateKeyPair } from './keys.ts';
 import { issueLeaf } from './leaf.ts';
-import { verifyLeaf } from './verify.ts';
+import { parseTrustBundle, verifyLeaf, verifyLeafCertificate } from './verify.ts';
 
 const NOW = new Date('2030-01-15T12:00:00Z');
 const HOUR = 60 * 60_000;
@@ -43,6 +43,16 @@ for (const [name, leafPem, bundle, now, reason] of cases) {
       assert.equal(result.ok, false);
       if (!result.ok) assert.match(result.reason, reason);
     }
+  });
+}
+
+// The proxy parses its bundle once per identity and checks each handshake's certificate against
+// it: the two-step form must reach the same verdict as verifyLeaf in every case above.
+for (const [name, leafPem, bundle, now] of cases.filter(([, leafPem]) => leafPem !== 'garbage')) {
+  test(`parseTrustBundle + verifyLeafCertificate agree with verifyLeaf: ${name}`, () => {
+    const parsed = parseTrustBundle(bundle);
+    const twoStep = parsed.ok ? verifyLeafCertificate(new X509Certificate(leafPem), parsed.cas, now) : parsed;
+    assert.deepEqual(twoStep, verifyLeaf(leafPem, bundle, now));
   });
 }
 

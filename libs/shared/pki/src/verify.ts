@@ -9,16 +9,33 @@ export type LeafVerification = { ok: true } | { ok: false; reason: string };
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 export function verifyLeaf(leafPem: string, caPems: string[], now: Date = new Date()): LeafVerification {
+  const bundle = parseTrustBundle(caPems);
+  if (!bundle.ok) return bundle;
   let leaf: X509Certificate;
-  let cas: X509Certificate[];
   try {
     leaf = parseX509(leafPem, 'leaf certificate');
-    // A bundle entry may hold several certificates, as ca.crt does while a CA is rolled.
-    cas = caPems.flatMap((pem) => pem.match(PEM_CERTIFICATE) ?? [pem]).map((pem) => parseX509(pem, 'trust bundle certificate'));
   } catch (err) {
     if (err instanceof PkiError) return { ok: false, reason: err.message };
     throw err;
   }
+  return verifyLeafCertificate(leaf, bundle.cas, now);
+}
+
+export type TrustBundle = { ok: true; cas: X509Certificate[] } | { ok: false; reason: string };
+
+/** The bundle parsed once, for a server that checks a certificate per handshake (verifyLeafCertificate). */
+export function parseTrustBundle(caPems: string[]): TrustBundle {
+  try {
+    // A bundle entry may hold several certificates, as ca.crt does while a CA is rolled.
+    return { ok: true, cas: caPems.flatMap((pem) => pem.match(PEM_CERTIFICATE) ?? [pem]).map((pem) => parseX509(pem, 'trust bundle certificate')) };
+  } catch (err) {
+    if (err instanceof PkiError) return { ok: false, reason: err.message };
+    throw err;
+  }
+}
+
+/** verifyLeaf for a certificate and a bundle already parsed (node's X509Certificate). */
+export function verifyLeafCertificate(leaf: X509Certificate, cas: readonly X509Certificate[], now: Date = new Date()): LeafVerification {
   if (cas.length === 0) return { ok: false, reason: 'the trust bundle is empty' };
   if (leaf.ca) return { ok: false, reason: 'the certificate is a CA certificate, not a leaf' };
   const timeProblem = validityProblem(leaf, now, 'the certificate');

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withTempDir } from '@outrigger/testing';
-import { createAccessLog } from './access-log.ts';
+import { waitFor, withTempDir } from '@outrigger/testing';
+import { BATCH_BYTES, createAccessLog, FLUSH_MS } from './access-log.ts';
 import { ACCESS_LOG_FIELDS, formatAccessLogLine } from './access-log-record.ts';
 import { OutriggerError } from './error-kinds.ts';
 import { HTTP_RECORD, TCP_RECORD } from './testdata/records.ts';
@@ -91,18 +91,50 @@ test('a process whose access log failed to open still exits cleanly', async () =
   });
 });
 
-test('past the buffer limit lines are dropped and counted, never queued without bound', async () => {
+test('past the buffer limit whole batches are dropped and their lines counted, never queued without bound', async () => {
   await withTempDir(async (dir) => {
     const file = join(dir, 'access.log');
-    const line = formatAccessLogLine(HTTP_RECORD);
-    const log = createAccessLog({ file, maxBufferedBytes: line.length * 10 });
-    for (let i = 0; i < 100; i++) log.write(HTTP_RECORD); // all before the file is open
+    const record = (i: number) => ({ ...HTTP_RECORD, path: `/n/${String(i).padStart(6, '0')}` }); // lines of one length
+    const line = formatAccessLogLine(record(0));
+    const perBatch = Math.ceil(BATCH_BYTES / line.length); // a batch is handed over when it reaches BATCH_BYTES
+    // Room for two batches: the third and later are dropped while the file is still opening.
+    const log = createAccessLog({ file, maxBufferedBytes: Math.floor(perBatch * line.length * 2.5) });
+    const total = perBatch * 5;
+    for (let i = 0; i < total; i++) log.write(record(i)); // all before the file is open
     await log.ready;
     await log.flush();
-    const written = readFileSync(file, 'utf8').split('\n').length - 1;
-    assert.equal(written, 10);
-    assert.equal(log.droppedLines, 90);
+    const lines = readFileSync(file, 'utf8').split('\n').slice(0, -1);
+    assert.equal(lines.length, perBatch * 2);
+    assert.equal(log.droppedLines, total - perBatch * 2);
+    assert.deepEqual(lines.map((l) => (JSON.parse(l) as { path: string }).path), Array.from({ length: perBatch * 2 }, (_, i) => record(i).path));
     await log.close();
+  });
+});
+
+test('a quiet log is written out within FLUSH_MS without flush()', async () => {
+  await withTempDir(async (dir) => {
+    const file = join(dir, 'access.log');
+    const log = createAccessLog({ file });
+    await log.ready;
+    log.write(HTTP_RECORD);
+    assert.equal(readFileSync(file, 'utf8'), '', 'held in the batch at first');
+    await waitFor(() => readFileSync(file, 'utf8') === formatAccessLogLine(HTTP_RECORD), 'the line in the file', FLUSH_MS * 8);
+    await log.close();
+  });
+});
+
+test('a process that exits without closing the log still writes its last batch', async () => {
+  await withTempDir(async (dir) => {
+    const file = join(dir, 'access.log');
+    const r = runChild(`
+      import { createAccessLog } from ${JSON.stringify(accessLogUrl)};
+      import { HTTP_RECORD } from ${JSON.stringify(recordsUrl)};
+      const log = createAccessLog({ file: ${JSON.stringify(file)} });
+      await log.ready;
+      for (let i = 0; i < 3; i++) log.write(HTTP_RECORD);
+      process.exit(0);`);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(readFileSync(file, 'utf8'), formatAccessLogLine(HTTP_RECORD).repeat(3));
   });
 });
 

@@ -11,8 +11,16 @@ import { OutriggerError } from './error-kinds.ts';
  * buffered bytes per destination, lines are dropped and counted in `droppedLines`.
  */
 export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
-const BATCH_BYTES = 4096;
-const FLUSH_MS = 250;
+/**
+ * Lines are collected here and handed to the destination in one piece of about this size (or
+ * FLUSH_MS after the first line of a quiet batch): each hand-over costs one write on Node's
+ * worker thread, which under load cost more CPU than formatting the lines (bench/RESULTS.md).
+ */
+export const BATCH_BYTES = 64 * 1024;
+/** A line waits at most this long before it is written out. */
+export const FLUSH_MS = 250;
+// SonicBoom joins batches that queue up behind a slow write into writes of up to this size.
+const MAX_WRITE = 1024 * 1024;
 
 export interface AccessLogOptions {
   stdout?: boolean;
@@ -78,18 +86,34 @@ function rollFiles(path: string, maxFiles: number): void {
 function openSink(target: Target, { onError, onDrop, maxLength, maxFileBytes, maxFiles }: SinkOptions): Sink {
   const where = target.kind === 'file' ? `access log file ${target.path}` : 'access log on stdout';
   const stream = target.kind === 'file'
-    ? pino.destination({ dest: target.path, sync: false, mkdir: true, maxLength, minLength: BATCH_BYTES })
-    : pino.destination({ fd: 1, sync: false, maxLength, minLength: BATCH_BYTES });
-  // Lines are written in batches of BATCH_BYTES (one syscall per line cost ~17 % of a sidecar's CPU
-  // under load); a quiet log is still written out within FLUSH_MS.
+    ? pino.destination({ dest: target.path, sync: false, mkdir: true, maxLength, maxWrite: MAX_WRITE })
+    : pino.destination({ fd: 1, sync: false, maxLength, maxWrite: MAX_WRITE });
+  // The batch being collected: joined once when handed over, so no string grows line by line.
+  let batch: string[] = [];
+  let batchChars = 0;
   const flusher = setInterval(() => {
-    if (opened && !failed && pending) stream.flush();
+    if (batch.length > 0) handOver();
   }, FLUSH_MS);
   flusher.unref();
+  // A process that exits without close() still writes its last batch (pino writes what the
+  // stream holds at exit the same way, synchronously).
+  const onExit = (): void => {
+    if (batch.length === 0 || failed || !opened) return;
+    handOver();
+    try {
+      stream.flushSync();
+    } catch {
+      // exiting anyway: nothing left to report to
+    }
+  };
+  process.on('exit', onExit);
   let opened = false;
   let failed = false; // nothing more can be written: open failed, or the stdout reader went away
   let closing = false;
-  let pending = false; // lines handed to the stream and not yet written
+  // Bytes the stream accepted (not dropped) and bytes it has written: flush() waits for equality.
+  let accepted = 0;
+  let written = 0;
+  let dropping = false; // set by the stream's 'drop' during the write() that dropped a batch
   let lastError: unknown;
   let waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
   const settle = (err?: OutriggerError): void => {
@@ -122,14 +146,16 @@ function openSink(target: Target, { onError, onDrop, maxLength, maxFileBytes, ma
     });
   });
   ready.catch(() => {}); // reported through `ready` and onError; must not become an unhandled rejection
-  // 'drain': everything buffered is written. 'close': end() wrote the rest and closed without a drain.
-  const written = (): void => {
-    pending = false;
-    settle();
-  };
-  stream.on('drain', written);
-  stream.on('close', written);
-  stream.on('drop', onDrop);
+  stream.on('write', (n: number) => {
+    written += n;
+    if (written >= accepted) settle();
+  });
+  stream.on('close', () => settle()); // end() wrote the rest and closed
+  // A dropped piece is a whole batch: count its lines.
+  stream.on('drop', (data: string) => {
+    dropping = true;
+    for (let i = data.indexOf('\n'); i !== -1; i = data.indexOf('\n', i + 1)) onDrop();
+  });
   // Bytes in the current file: what it had when opened, plus what we handed over since.
   let fileBytes = target.kind === 'file' && existsSync(target.path) ? statSync(target.path).size : 0;
   // While SonicBoom reopens, lines keep buffering; the new file does not exist until it is
@@ -148,26 +174,39 @@ function openSink(target: Target, { onError, onDrop, maxLength, maxFileBytes, ma
     }
   };
 
+  function handOver(): void {
+    const data = batch.length === 1 ? batch[0]! : batch.join('');
+    batch = [];
+    batchChars = 0;
+    if (failed) return;
+    const bytes = Buffer.byteLength(data);
+    // Roll before a batch would take the file past the limit (a file holds at least one batch).
+    if (target.kind === 'file' && fileBytes > 0 && fileBytes + bytes > maxFileBytes && opened && !reopening) roll(target.path);
+    dropping = false;
+    stream.write(data);
+    if (dropping) return;
+    accepted += bytes;
+    fileBytes += bytes;
+  }
+
   return {
     ready,
     write(line) {
       if (failed || closing) return;
-      pending = true;
-      if (target.kind === 'file') {
-        fileBytes += Buffer.byteLength(line);
-        if (fileBytes > maxFileBytes && opened && !reopening) roll(target.path);
-      }
-      stream.write(line);
+      batch.push(line);
+      batchChars += line.length;
+      if (batchChars >= BATCH_BYTES) handOver();
     },
     flush() {
-      if (failed || closing || !pending) return Promise.resolve();
-      const done = new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
-      if (opened) stream.flush(); // write the batch now rather than at the next timer tick
-      return done;
+      if (batch.length > 0 && !failed) handOver();
+      if (failed || closing || written >= accepted) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
     },
     close() {
       clearInterval(flusher);
+      process.off('exit', onExit);
       if (closing) return Promise.resolve();
+      if (batch.length > 0) handOver();
       closing = true;
       if (failed) return Promise.resolve();
       return new Promise((resolve) => {
