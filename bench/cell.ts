@@ -159,7 +159,7 @@ export async function runProfile(ctx: CellContext, topology: Topology, sidecarNa
     for (const target of sidecarNames) {
       const profDir = join(dir, `cpuprofile-${target}`);
       mkdirSync(profDir, { recursive: true });
-      const cell = { dir, cpuOf: (n: string) => (n === target ? env.proxyCpu : plan.loadCpu), nodeFlags: (n: string) => (n === target ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []) };
+      const cell = { dir, cpuOf: (n: string) => (n === target ? env.proxyCpu : plan.loadCpu), nodeFlags: (n: string) => (n === target ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), fromSource: true };
       const r = await topology.start({ ...env, appPort }, cell);
       try {
         const proc = r.proxies.find((p) => p.name === target);

@@ -36,6 +36,8 @@ const USAGE = `usage: node bench/run.ts [options]        (sudo only to apt-get m
   --no-hey            skip the hey cross-check (first repetition only otherwise)
   --no-profile        skip the node --cpu-prof run
   --no-ab             skip the access-log A/B (log on and off side by side, alternating runs)
+  --from-source       run the sidecars from the TypeScript sources (type stripping) instead of
+                      the bundle that tools/build.ts makes and the image runs
   --ab-rounds N       alternating rounds of the A/B (default 9)
   --ab-self-check     also run an A/A (log on in both): the A/B's noise floor at the time
   --reps 0            with the A/B on: only the A/B (and the profile unless --no-profile)
@@ -59,6 +61,7 @@ const { values: o } = parseArgs({
     'no-hey': { type: 'boolean', default: false },
     'no-profile': { type: 'boolean', default: false },
     'no-ab': { type: 'boolean', default: false },
+    'from-source': { type: 'boolean', default: false },
     'ab-rounds': { type: 'string', default: '9' },
     'ab-self-check': { type: 'boolean', default: false },
     out: { type: 'string', default: join(HERE, 'RESULTS.md') },
@@ -146,7 +149,18 @@ async function main(): Promise<void> {
 
   const app = procs.startPinned('app', PROXY_CPU, node, [join(HERE, 'app.ts')], join(runDir, 'app.out'));
   const appPort = await waitFor('the app', () => /"port":(\d+)/.exec(readFileSync(app.logFile, 'utf8'))?.[1], 10_000, app).then(Number);
-  const env: BenchEnv = { node, proxyMain: join(source.root, 'apps/proxy/src/main.ts'), certs, appPort, procs, nginx: peers.nginx, proxyCpu: PROXY_CPU };
+  const proxySourceMain = join(source.root, 'apps/proxy/src/main.ts');
+  let proxyMain = proxySourceMain;
+  let form = 'from its TypeScript sources (`--from-source`)';
+  const builder = join(source.root, 'tools/build.ts');
+  if (!o['from-source'] && existsSync(builder)) {
+    // The snapshot's own build script for --ref; it writes every app's bundle and the addon.
+    execFileSync(node, [builder, '--out', join(runDir, 'bundle')], { cwd: source.root, stdio: ['ignore', 'ignore', 'pipe'] });
+    proxyMain = join(runDir, 'bundle', 'outrigger-proxy.mjs');
+    form = 'from its bundle (`tools/build.ts`), as the image runs it; the profile runs the sources';
+  }
+  log(`sidecars run ${form}`);
+  const env: BenchEnv = { node, proxyMain, proxySourceMain, certs, appPort, procs, nginx: peers.nginx, proxyCpu: PROXY_CPU };
   const ctx: CellContext = { env, plan, appPid: app.pid, runDir, log };
 
   const only = o.only ? new Set(o.only.split(',')) : null;
@@ -243,7 +257,7 @@ async function main(): Promise<void> {
       command: `${sudo}node bench/run.ts${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
       date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
       machine: [
-        `Outrigger: ${source.description}.`,
+        `Outrigger: ${source.description}; sidecars run ${form}.`,
         `Machine: ${CPUS} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Debian ${debian}, Linux ${release()}; Node ${process.version}; ${Object.entries(peers.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
         `Pinning (taskset): the proxies and the app on CPU ${PROXY_CPU}; wrk, the latency client, hey, curl and the harness on CPU ${LOAD_CPU}. Everything on 127.0.0.1.`,
       ],

@@ -10,7 +10,10 @@ import { waitFor, type Proc, type Procs } from './procs.ts';
 
 export interface BenchEnv {
   node: string;
+  /** The sidecar as measured: its bundle (tools/build.ts, what the image runs) unless --from-source. */
   proxyMain: string;
+  /** apps/proxy/src/main.ts: the profile runs the sources, so frames name our files and packages. */
+  proxySourceMain: string;
   certs: { a: CertPaths; b: CertPaths };
   appPort: number;
   procs: Procs;
@@ -25,6 +28,8 @@ export interface CellOptions {
   nodeFlags?: (sidecar: string) => string[];
   /** The CPU of a sidecar, by name; default the proxy CPU (the profile run moves the others away). */
   cpuOf?: (sidecar: string) => number;
+  /** Run the sidecars from the TypeScript sources rather than env.proxyMain. */
+  fromSource?: boolean;
 }
 
 export interface Startup {
@@ -85,7 +90,7 @@ async function startOutrigger(env: BenchEnv, cell: CellOptions, sidecar: Omit<Ou
   const t0 = performance.now();
   const cpu = cell.cpuOf?.(sidecar.name) ?? env.proxyCpu;
   const flags = cell.nodeFlags?.(sidecar.name) ?? [];
-  const proc = env.procs.startPinned(sidecar.name, cpu, env.node, [...flags, env.proxyMain, '--config', config], join(cell.dir, `${sidecar.name}.out`));
+  const proc = env.procs.startPinned(sidecar.name, cpu, env.node, [...flags, cell.fromSource ? env.proxySourceMain : env.proxyMain, '--config', config], join(cell.dir, `${sidecar.name}.out`));
   const ready = await waitFor(
     `${sidecar.name} ready line`,
     () => {

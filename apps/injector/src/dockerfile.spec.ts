@@ -36,13 +36,17 @@ test('deploy/Dockerfile: multi-stage on Node 24 slim, non-root, with iptables an
     .find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { securityContext: { runAsUser: number } } } } };
   assert.equal(deployment.spec.template.spec.securityContext.runAsUser, uid, 'the manifests run the injector as the image user');
   assert.ok(args('RUN').some((r) => /apt-get install .*\biptables\b/.test(r) && r.includes('rm -rf /var/lib/apt/lists')), 'iptables for init; apt lists removed');
-  assert.ok(args('ENV').some((e) => e.includes('PATH=/app/node_modules/.bin:$PATH')), 'the apps are on PATH by their bin names');
-  assert.ok(args('COPY').some((c) => c.startsWith('--from=build')), 'the final stage copies the build');
+  assert.ok(args('ENV').some((e) => e.includes('PATH=/app/bin:$PATH')), 'the apps are on PATH by their bin names');
+  assert.ok(args('COPY').some((c) => /^--from=build .*\/app\/dist\/bundle \/app\/bundle$/.test(c)), 'the final stage copies the bundles (tools/build.ts), no node_modules');
+  assert.ok(!args('COPY').some((c) => c.includes('node_modules')), 'no node_modules in the image');
+  assert.ok(args('RUN').some((r) => r.includes('for f in /app/bundle/*.mjs; do ln -s "$f" "/app/bin/$(basename "$f" .mjs)"; done')), 'a link per bundle, named by its bin');
   const build = stages[0]?.steps ?? [];
-  assert.ok(build.some((s) => s.op === 'RUN' && s.args.includes('npm ci --omit=dev')), 'production dependencies from the lockfile');
+  assert.ok(build.some((s) => s.op === 'RUN' && /npm ci\b.*&& npm run build\b/.test(s.args)), 'dependencies from the lockfile, then the bundles');
   assert.ok(build.some((s) => s.op === 'COPY' && s.args.includes('package-lock.json')));
+  assert.ok(build.some((s) => s.op === 'COPY' && s.args === 'tools/ tools/'), 'the build script');
 
-  // Every command the injector puts in a pod is a bin of a workspace package the image installs.
+  // Every command the injector puts in a pod is a bin of an app package; tools/build.ts bundles
+  // each bin as <bin>.mjs (e2e/src/bundle.spec.ts checks that), linked above as <bin>.
   const bins = new Set(['apps/proxy', 'apps/injector', 'apps/log-exporter', 'apps/config-watcher'].flatMap((dir) =>
     Object.keys((JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin)));
   const input: PodLike = { metadata: { annotations: { 'outrigger.io/log-export': 'stdout', 'outrigger.io/config-watch': 'source=configmap:c,path=/etc/c' } }, spec: { containers: [{ name: 'a', image: 'a' }] } };

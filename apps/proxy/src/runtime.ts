@@ -1,6 +1,6 @@
 // Composition root of the proxy: identity, telemetry, listeners and the admin server, wired from
 // a validated config; and the drain that SIGTERM starts.
-import { readFileSync } from 'node:fs';
+import proxyPackage from '../package.json' with { type: 'json' };
 import type { ProxyConfig } from '@outrigger/config';
 import { createAccessLog, createMetrics, createProcessRegistry, startSeriesExpiry, type Metrics } from '@outrigger/telemetry';
 import type { Logger } from 'pino';
@@ -18,7 +18,7 @@ import { applyReload, planReload, type ReloadPlan } from './plan-reload.ts';
 import { createKernelResolver } from '@outrigger/original-dst';
 import { createObserver } from './observe.ts';
 
-const PROXY_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const PROXY_VERSION = proxyPackage.version;
 
 export interface RunningProxy {
   listeners: RunningListener[];

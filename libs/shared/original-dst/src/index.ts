@@ -1,8 +1,8 @@
 // The original destination of a connection that iptables redirected to the proxy, behind the
 // OrigDstResolver interface: the kernel resolver (N-API addon, getsockopt) and a fake for tests.
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import nodeGypBuild from 'node-gyp-build'; // a static import, so that tools/build.ts bundles it
 
 export interface SocketAddress {
   address: string;
@@ -23,12 +23,20 @@ let binding: Binding | undefined;
 
 function loadBinding(): Binding {
   if (!binding) {
-    // node-gyp-build finds build/Release/original_dst.node, built by `npm ci` (package install script).
-    const require = createRequire(import.meta.url);
-    const load = require('node-gyp-build') as (dir: string) => Binding;
-    binding = load(fileURLToPath(new URL('..', import.meta.url)));
+    // node-gyp-build finds build/Release/original_dst.node, built by `npm ci` (package install
+    // script), under this package (from the sources) or beside the bundle (tools/build.ts).
+    const load = nodeGypBuild as (dir: string) => Binding;
+    const dirs = [new URL('..', import.meta.url), new URL('.', import.meta.url)].map((u) => fileURLToPath(u));
+    for (const dir of dirs) {
+      try {
+        binding = load(dir);
+        break;
+      } catch (err) {
+        if (dir === dirs.at(-1)) throw err;
+      }
+    }
   }
-  return binding;
+  return binding!;
 }
 
 /** The file descriptor of a connected net.Socket (Linux; node keeps it on the libuv handle). */
