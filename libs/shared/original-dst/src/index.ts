@@ -1,3 +1,4 @@
+/// <reference path="./node-gyp-build.d.ts" />
 // The original destination of a connection that iptables redirected to the proxy, behind the
 // OrigDstResolver interface: the kernel resolver (N-API addon, getsockopt) and a fake for tests.
 import type { Socket } from 'node:net';
