@@ -10,6 +10,8 @@ import type { Proc } from './procs.ts';
 import type { RunningTopology, Topology } from './topologies.ts';
 
 export interface AbResult {
+  /** 'access-log': A logs, B does not (or A/A). 'form': A runs the bundle, B the sources. */
+  kind: 'access-log' | 'form';
   label: string;
   rounds: number;
   durationS: number;
@@ -18,11 +20,11 @@ export interface AbResult {
   off: Array<{ cpuUs: number; rps: number }>;
 }
 
-export async function runAccessLogAb(ctx: CellContext, label: string, on: Topology, off: Topology, rounds: number, durationS: number): Promise<AbResult> {
+export async function runAccessLogAb(ctx: CellContext, label: string, on: Topology, off: Topology, rounds: number, durationS: number, kind: AbResult['kind'] = 'access-log'): Promise<AbResult> {
   const { env, plan } = ctx;
   const dir = join(ctx.runDir, `ab-${on.id}-${off.id}`);
   const started: Proc[] = [];
-  const result: AbResult = { label, rounds, durationS, on: [], off: [] };
+  const result: AbResult = { kind, label, rounds, durationS, on: [], off: [] };
   try {
     const paths: Array<[RunningTopology, AbResult['on']]> = [];
     for (const [side, t, sink] of [['a', on, result.on], ['b', off, result.off]] as const) {

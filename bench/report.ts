@@ -158,7 +158,7 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
   if (hop.length === 3) {
     const cpu = (id: string) => med(id, (c) => c.keepAlive.proxyCpuUsPerReq) ?? NaN;
     const rps = (id: string) => med(id, (c) => c.keepAlive.rps) ?? NaN;
-    const inbound = ab.find((r) => r.label.startsWith('one inbound'));
+    const inbound = ab.find((r) => r.kind !== 'form' && r.label.startsWith('one inbound'));
     const logCost = inbound ? stat(inbound.on.map((x, i) => x.cpuUs - (inbound.off[i]?.cpuUs ?? NaN)))?.median : undefined;
     out.push('', '### One plaintext HTTP hop: what Node, http-proxy-3 and Outrigger each cost', '');
     out.push('| one hop, keep-alive, medians | proxy CPU µs/req | added by this layer | req/s |', '|---|---|---|---|');
@@ -167,6 +167,31 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
     out.push(
       `| Outrigger inbound, access log to file | ${fmt(cpu('or-inbound'), 1)} | ${fmt(cpu('or-inbound') - cpu('base-hp3'), 1)} (stages, records, metrics, headers, access log${logCost !== undefined ? `; the log alone ${fmt(logCost, 1)} by the A/B below` : ''}) | ${fmt(rps('or-inbound'))} |`,
     );
+  }
+
+  const forms = ab.filter((r) => r.kind === 'form');
+  ab = ab.filter((r) => r.kind !== 'form');
+  const abRows = (r: AbResult) => {
+    const pairs = r.on.map((x, i) => [x, r.off[i]] as const).filter((p): p is readonly [{ cpuUs: number; rps: number }, { cpuUs: number; rps: number }] => p[1] !== undefined);
+    return {
+      a: cell(stat(r.on.map((x) => x.cpuUs)), 1),
+      b: cell(stat(r.off.map((x) => x.cpuUs)), 1),
+      extra: cell(stat(pairs.map(([a, b]) => 100 * (a.cpuUs / b.cpuUs - 1))), 1),
+      lost: cell(stat(pairs.map(([a, b]) => 100 * (1 - a.rps / b.rps))), 1),
+    };
+  };
+  if (forms.length) {
+    out.push('', '### Bundle or sources: the same sidecar started two ways', '');
+    out.push(
+      `A/B as below: the sidecar from its bundle (\`tools/build.ts\`, what the image runs) and from its TypeScript sources (type stripping), side by side, ${forms[0]?.rounds ?? 0} alternating rounds of \`wrk -c50 -d${forms[0]?.durationS ?? 0}s\`. Start-up and memory of the two forms are in the tables above (bundle) and in the hand-written notes below (sources).`,
+      '',
+      '| path | proxy CPU µs/req, bundle | sources | extra CPU of the bundle, % | throughput lost with the bundle, % |',
+      '|---|---|---|---|---|',
+    );
+    for (const r of forms) {
+      const x = abRows(r);
+      out.push(`| ${r.label} | ${x.a} | ${x.b} | ${x.extra} | ${x.lost} |`);
+    }
   }
 
   if (ab.length || (of('or-http').length && of('or-http-nolog').length)) {
@@ -179,10 +204,8 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
     );
     out.push('| path | proxy CPU µs/req, log on | log off | extra CPU with the log, % | throughput lost with the log, % |', '|---|---|---|---|---|');
     for (const r of ab) {
-      const pairs = r.on.map((x, i) => [x, r.off[i]] as const).filter((p): p is readonly [{ cpuUs: number; rps: number }, { cpuUs: number; rps: number }] => p[1] !== undefined);
-      const extra = stat(pairs.map(([a, b]) => 100 * (a.cpuUs / b.cpuUs - 1)));
-      const lost = stat(pairs.map(([a, b]) => 100 * (1 - a.rps / b.rps)));
-      out.push(`| ${r.label} | ${cell(stat(r.on.map((x) => x.cpuUs)), 1)} | ${cell(stat(r.off.map((x) => x.cpuUs)), 1)} | ${cell(extra, 1)} | **${cell(lost, 1)}** |`);
+      const x = abRows(r);
+      out.push(`| ${r.label} | ${x.a} | ${x.b} | ${x.extra} | **${x.lost}** |`);
     }
   }
   if (of('or-http').length && of('or-http-nolog').length) {

@@ -38,6 +38,8 @@ const USAGE = `usage: node bench/run.ts [options]        (sudo only to apt-get m
   --no-ab             skip the access-log A/B (log on and off side by side, alternating runs)
   --from-source       run the sidecars from the TypeScript sources (type stripping) instead of
                       the bundle that tools/build.ts makes and the image runs
+  --proxy-node-flags F  node flags for every Outrigger sidecar, space-separated (V8 heap settings)
+  --form-ab           also an A/B of the inbound sidecar run from its bundle and from its sources
   --ab-rounds N       alternating rounds of the A/B (default 9)
   --ab-self-check     also run an A/A (log on in both): the A/B's noise floor at the time
   --reps 0            with the A/B on: only the A/B (and the profile unless --no-profile)
@@ -62,6 +64,8 @@ const { values: o } = parseArgs({
     'no-profile': { type: 'boolean', default: false },
     'no-ab': { type: 'boolean', default: false },
     'from-source': { type: 'boolean', default: false },
+    'form-ab': { type: 'boolean', default: false },
+    'proxy-node-flags': { type: 'string', default: '' },
     'ab-rounds': { type: 'string', default: '9' },
     'ab-self-check': { type: 'boolean', default: false },
     out: { type: 'string', default: join(HERE, 'RESULTS.md') },
@@ -160,7 +164,9 @@ async function main(): Promise<void> {
     form = 'from its bundle (`tools/build.ts`), as the image runs it; the profile runs the sources';
   }
   log(`sidecars run ${form}`);
-  const env: BenchEnv = { node, proxyMain, proxySourceMain, certs, appPort, procs, nginx: peers.nginx, proxyCpu: PROXY_CPU };
+  const proxyNodeFlags = o['proxy-node-flags'].split(' ').filter(Boolean);
+  if (proxyNodeFlags.length) log(`sidecars get node flags ${proxyNodeFlags.join(' ')}`);
+  const env: BenchEnv = { node, proxyMain, proxySourceMain, proxyNodeFlags, certs, appPort, procs, nginx: peers.nginx, proxyCpu: PROXY_CPU };
   const ctx: CellContext = { env, plan, appPid: app.pid, runDir, log };
 
   const only = o.only ? new Set(o.only.split(',')) : null;
@@ -236,6 +242,18 @@ async function main(): Promise<void> {
       skipped.push(`access-log A/B (${label}): ${(err as Error).message.split('\n')[0]}`);
     }
   }
+  const inbound = TOPOLOGIES.find((t) => t.id === 'or-inbound');
+  if (o['form-ab'] && inbound && proxyMain !== proxySourceMain && !stopping) {
+    const label = 'one inbound sidecar: bundle (A) vs TypeScript sources (B)';
+    const fromSource: typeof inbound = { ...inbound, id: 'or-inbound-src', start: (e, cell) => inbound.start(e, { ...cell, fromSource: true }) };
+    log(`form A/B: ${label}, ${AB_ROUNDS} alternating rounds of ${AB_SECONDS} s`);
+    try {
+      await waitForQuiet();
+      ab.push(await runAccessLogAb(ctx, label, inbound, fromSource, AB_ROUNDS, AB_SECONDS, 'form'));
+    } catch (err) {
+      skipped.push(`form A/B: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
 
   let profile = null;
   const httpPair = topologies.find((t) => t.id === 'or-http');
@@ -257,7 +275,7 @@ async function main(): Promise<void> {
       command: `${sudo}node bench/run.ts${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
       date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
       machine: [
-        `Outrigger: ${source.description}; sidecars run ${form}.`,
+        `Outrigger: ${source.description}; sidecars run ${form}${proxyNodeFlags.length ? `, with node flags \`${proxyNodeFlags.join(' ')}\`` : ''}.`,
         `Machine: ${CPUS} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Debian ${debian}, Linux ${release()}; Node ${process.version}; ${Object.entries(peers.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
         `Pinning (taskset): the proxies and the app on CPU ${PROXY_CPU}; wrk, the latency client, hey, curl and the harness on CPU ${LOAD_CPU}. Everything on 127.0.0.1.`,
       ],

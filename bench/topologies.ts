@@ -14,6 +14,8 @@ export interface BenchEnv {
   proxyMain: string;
   /** apps/proxy/src/main.ts: the profile runs the sources, so frames name our files and packages. */
   proxySourceMain: string;
+  /** Node flags for every Outrigger sidecar (--proxy-node-flags), before the cell's own. */
+  proxyNodeFlags: string[];
   certs: { a: CertPaths; b: CertPaths };
   appPort: number;
   procs: Procs;
@@ -89,7 +91,7 @@ async function startOutrigger(env: BenchEnv, cell: CellOptions, sidecar: Omit<Ou
   writeFileSync(config, renderOutrigger({ ...sidecar, accessLogFile }));
   const t0 = performance.now();
   const cpu = cell.cpuOf?.(sidecar.name) ?? env.proxyCpu;
-  const flags = cell.nodeFlags?.(sidecar.name) ?? [];
+  const flags = [...env.proxyNodeFlags, ...(cell.nodeFlags?.(sidecar.name) ?? [])];
   const proc = env.procs.startPinned(sidecar.name, cpu, env.node, [...flags, cell.fromSource ? env.proxySourceMain : env.proxyMain, '--config', config], join(cell.dir, `${sidecar.name}.out`));
   const ready = await waitFor(
     `${sidecar.name} ready line`,

@@ -45,9 +45,10 @@ export async function buildBundles(outDir: string, entries: Map<string, string> 
       platform: 'node',
       format: 'esm',
       target: 'node24',
-      // Names kept: stack traces and error classes read the same as from the sources.
-      minify: true,
-      keepNames: true,
+      // Not minified: stack traces name the same functions as the sources do, and no __name()
+      // wrapper (esbuild's keepNames) runs for each closure a request creates. Minifying saved
+      // under 1 MB of RSS here.
+      minify: false,
       sourcemap: false,
       metafile: true,
       logLevel: 'warning',
