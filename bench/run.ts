@@ -40,7 +40,8 @@ const USAGE = `usage: node bench/run.ts [options]        (sudo only to apt-get m
                       the bundle that tools/build.ts makes and the image runs
   --proxy-node-flags F  node flags for every Outrigger sidecar, space-separated (V8 heap settings)
   --form-ab           also an A/B of the inbound sidecar run from its bundle and from its sources
-  --ab-rounds N       alternating rounds of the A/B (default 9)
+  --ab-rounds N       alternating rounds of the A/B (default 12; a multiple of 4 balances it)
+  --ab-seconds S      length of each A/B round (default 3)
   --ab-self-check     also run an A/A (log on in both): the A/B's noise floor at the time
   --reps 0            with the A/B on: only the A/B (and the profile unless --no-profile)
   --out FILE          results file (default bench/RESULTS.md); raw data beside it as run-raw.json
@@ -66,7 +67,8 @@ const { values: o } = parseArgs({
     'from-source': { type: 'boolean', default: false },
     'form-ab': { type: 'boolean', default: false },
     'proxy-node-flags': { type: 'string', default: '' },
-    'ab-rounds': { type: 'string', default: '9' },
+    'ab-rounds': { type: 'string', default: '12' },
+    'ab-seconds': { type: 'string', default: '3' },
     'ab-self-check': { type: 'boolean', default: false },
     out: { type: 'string', default: join(HERE, 'RESULTS.md') },
     help: { type: 'boolean', short: 'h', default: false },
@@ -104,7 +106,8 @@ const withProfile = !quick && !o['no-profile'];
 const withAb = !quick && !o['no-ab'];
 const AB_ROUNDS = Number(o['ab-rounds']);
 if (!Number.isInteger(AB_ROUNDS) || AB_ROUNDS < 1) throw new Error(`--ab-rounds must be a whole number of at least 1, not ${o['ab-rounds']}`);
-const AB_SECONDS = 3; // wrk takes whole seconds
+const AB_SECONDS = Number(o['ab-seconds']); // wrk takes whole seconds
+if (!Number.isInteger(AB_SECONDS) || AB_SECONDS < 1) throw new Error(`--ab-seconds must be a whole number of at least 1, not ${o['ab-seconds']}`);
 
 const node = process.execPath;
 if (Number(process.versions.node.split('.')[0]) < 24) throw new Error(`Node 24 or newer is needed (this is ${process.version}); run node_modules/.bin/node bench/run.ts`);
