@@ -38,7 +38,8 @@ const USAGE = `usage: node bench/run.ts [options]        (sudo only to apt-get m
   --no-ab             skip the access-log A/B (log on and off side by side, alternating runs)
   --from-source       run the sidecars from the TypeScript sources (type stripping) instead of
                       the bundle that tools/build.ts makes and the image runs
-  --proxy-node-flags F  node flags for every Outrigger sidecar, space-separated (V8 heap settings)
+  --proxy-node-flags=F node flags for every Outrigger sidecar, space-separated (V8 heap settings);
+                      write it with '=' since the value starts with a dash
   --form-ab           also an A/B of the inbound sidecar run from its bundle and from its sources
   --ab-rounds N       alternating rounds of the A/B (default 12; a multiple of 4 balances it)
   --ab-seconds S      length of each A/B round (default 3)
