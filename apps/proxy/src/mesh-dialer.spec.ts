@@ -19,7 +19,8 @@ interface Outcome {
   serverSawPeer: string | null;
 }
 
-async function withPeer(fn: (dial: (dialer: MeshDialer) => Promise<Outcome>, ids: { client: () => LoadedIdentity; rotate: () => void; serverId: string }) => Promise<void>): Promise<void> {
+/** `dial(dialer, n)` connects to peer n of three (each its own port, so its own session). */
+async function withPeer(fn: (dial: (dialer: MeshDialer, peer?: number) => Promise<Outcome>, ids: { client: () => LoadedIdentity; rotate: () => void; serverId: string }) => Promise<void>): Promise<void> {
   await withTempDir(async (dir) => {
     const f = writeCertFixture(dir);
     const ca = readFileSync(f.caCert, 'utf8');
@@ -28,7 +29,7 @@ async function withPeer(fn: (dial: (dialer: MeshDialer) => Promise<Outcome>, ids
     let client = load();
     const terminator = createTlsTerminator({ mode: 'mutual', contextOptions: server.contextOptions, handshakeTimeoutMs: 5000, alpnHttp1: false, trustDomain: 'cluster.local' });
     const seen: Array<string | null> = [];
-    const listener = createServer((raw) => {
+    const listeners = [0, 1, 2].map(() => createServer((raw) => {
       const record = newConnectionRecord({ direction: 'inbound', listener: 'test', port: 0, now: 0 });
       terminator.terminate(raw, record).then(
         (tls) => {
@@ -37,11 +38,11 @@ async function withPeer(fn: (dial: (dialer: MeshDialer) => Promise<Outcome>, ids
         },
         () => seen.push(null),
       );
-    });
-    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-    const { port } = listener.address() as AddressInfo;
-    const dial = (dialer: MeshDialer) =>
+    }));
+    for (const l of listeners) await new Promise<void>((resolve) => l.listen(0, '127.0.0.1', resolve));
+    const dial = (dialer: MeshDialer, peer = 0) =>
       new Promise<Outcome>((resolve, reject) => {
+        const { port } = listeners[peer]!.address() as AddressInfo;
         const options = dialer.tlsOptions('127.0.0.1', port);
         const socket = connectTls({ host: '127.0.0.1', port, ...options });
         options.keepSessions(socket);
@@ -55,7 +56,7 @@ async function withPeer(fn: (dial: (dialer: MeshDialer) => Promise<Outcome>, ids
     try {
       await fn(dial, { client: () => client, rotate: () => (client = load()), serverId: f.server.id });
     } finally {
-      listener.close();
+      for (const l of listeners) l.close();
     }
   });
 }
@@ -93,5 +94,17 @@ test('a reload that changes the expected peer identity starts with a full handsh
     assert.equal((await dial(dialer)).resumed, false, 'the new expectation was checked on a full handshake');
     config = mesh({ '127.0.0.1': 'spiffe://cluster.local/ns/demo/sa/someone-else' });
     await assert.rejects(dial(dialer), /expected spiffe:\/\/cluster.local\/ns\/demo\/sa\/someone-else/);
+  });
+});
+
+test('at most maxSessions are kept: the one received longest ago is dropped first', async () => {
+  await withPeer(async (dial, ids) => {
+    const dialer = createMeshDialer(() => mesh(), ids.client, () => false, 2);
+    await dial(dialer, 0);
+    await dial(dialer, 1);
+    await dial(dialer, 2); // a third session: peer 0's, the oldest, goes
+    assert.equal((await dial(dialer, 1)).resumed, true);
+    assert.equal((await dial(dialer, 0)).resumed, false, 'dropped: a full handshake');
+    assert.equal((await dial(dialer, 2)).resumed, true);
   });
 });

@@ -28,7 +28,7 @@ export interface MeshDialer {
 export const MAX_TLS_SESSIONS = 1024;
 
 /** `meshNow()` is read per connection, so reloaded networks and peer identities apply at once. */
-export function createMeshDialer(meshNow: () => MeshConfig, identity: () => LoadedIdentity, isLocalAddress: (address: string) => boolean = () => false): MeshDialer {
+export function createMeshDialer(meshNow: () => MeshConfig, identity: () => LoadedIdentity, isLocalAddress: (address: string) => boolean = () => false, maxSessions = MAX_TLS_SESSIONS): MeshDialer {
   // A session is only offered with the identity (context) it was made with, and under the peer
   // check it passed: node skips checkServerIdentity on a resumed session, so the key holds what
   // that check expected, and a reload that changes it starts a full handshake.
@@ -65,8 +65,8 @@ export function createMeshDialer(meshNow: () => MeshConfig, identity: () => Load
         session: kept?.context === secureContext ? kept.session : undefined,
         keepSessions(socket) {
           socket.on('session', (session: Buffer) => {
-            sessions.delete(key); // re-inserted last: the map's order is the eviction order
-            if (sessions.size >= MAX_TLS_SESSIONS) sessions.delete(sessions.keys().next().value!);
+            sessions.delete(key); // (re-)inserted last: the order of arrival is the eviction order
+            if (sessions.size >= maxSessions) sessions.delete(sessions.keys().next().value!);
             sessions.set(key, { context: secureContext, session });
           });
         },

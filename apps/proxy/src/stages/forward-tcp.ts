@@ -23,7 +23,7 @@ export function forwardTcp(client: Duplex, record: ConnectionRecord, upstream: T
   return new Promise((resolve) => {
     const target = { host: upstream.host, port: upstream.port, allowHalfOpen: true, noDelay: true };
     const server: Socket = upstream.tls ? connectTls({ ...target, ...upstream.tls }) : connect(target);
-    if (upstream.tls) upstream.tls.keepSessions(server as TLSSocket);
+    upstream.tls?.keepSessions(server as TLSSocket);
     const connectTimer = setTimeout(() => {
       record.error ??= 'upstream_connect_timeout';
       server.destroy();

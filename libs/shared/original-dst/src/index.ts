@@ -27,17 +27,14 @@ function loadBinding(): Binding {
     // node-gyp-build finds build/Release/original_dst.node, built by `npm ci` (package install
     // script), under this package (from the sources) or beside the bundle (tools/build.ts).
     const load = nodeGypBuild as (dir: string) => Binding;
-    const dirs = [new URL('..', import.meta.url), new URL('.', import.meta.url)].map((u) => fileURLToPath(u));
-    for (const dir of dirs) {
-      try {
-        binding = load(dir);
-        break;
-      } catch (err) {
-        if (dir === dirs.at(-1)) throw err;
-      }
+    const dir = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
+    try {
+      binding = load(dir('..'));
+    } catch {
+      binding = load(dir('.'));
     }
   }
-  return binding!;
+  return binding;
 }
 
 /** The file descriptor of a connected net.Socket (Linux; node keeps it on the libuv handle). */

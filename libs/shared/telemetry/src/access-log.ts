@@ -175,7 +175,7 @@ function openSink(target: Target, { onError, onDrop, maxLength, maxFileBytes, ma
   };
 
   function handOver(): void {
-    const data = batch.length === 1 ? batch[0]! : batch.join('');
+    const data = batch.join('');
     batch = [];
     batchChars = 0;
     if (failed) return;
