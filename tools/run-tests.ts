@@ -2,7 +2,8 @@
 // `N passed, N failed, N skipped` added up from dist/results (see tools/check.ts).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import type { Failure } from './count-reporter.ts';
 
 const workspace = resolve(import.meta.dirname, '..');
 const resultsDir = join(workspace, 'dist', 'results');
@@ -22,8 +23,9 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const rows: string[] = [];
+const failures: string[] = [];
 for (const file of existsSync(resultsDir) ? readdirSync(resultsDir).sort() : []) {
-  let r: { passed: number; failed: number; skipped: number };
+  let r: { passed: number; failed: number; skipped: number; failures?: Failure[] };
   try {
     r = JSON.parse(readFileSync(join(resultsDir, file), 'utf8')) as typeof r;
   } catch {
@@ -32,12 +34,18 @@ for (const file of existsSync(resultsDir) ? readdirSync(resultsDir).sort() : [])
   passed += r.passed;
   failed += r.failed;
   skipped += r.skipped;
+  for (const f of r.failures ?? []) {
+    const where = f.file ? ` (${relative(workspace, f.file)}${f.line ? `:${f.line}` : ''})` : '';
+    failures.push(`✖ ${file.replace(/\.json$/, '')}: ${f.name}${where}\n${f.error.replace(/^/gm, '    ')}`);
+  }
   rows.push(`  ${file.replace(/\.json$/, '').padEnd(40)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
 }
 if (nx.status !== 0 && failed === 0) {
   rows.push(`  nx exited with status ${nx.status ?? nx.signal} without a recorded failure`);
   failed = 1;
 }
+// Repeated here because a long run's output is often seen only from its end (CI keeps a tail).
+if (failures.length > 0) console.log(`\nFailed tests:\n${failures.join('\n')}`);
 console.log('\nSummary (typecheck and lint count one each per project):');
 console.log(rows.join('\n'));
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);

@@ -43,7 +43,7 @@ test('the webhook answers AdmissionReviews over HTTPS, refuses bad bodies with 4
       '--kube-api', api.url, '--kube-token-file', api.tokenFile, '--kube-ca-file', api.caFile, '--image', 'registry.example/outrigger:test']);
     try {
       const webhookLine = await proc.waitForLine(/"component":"webhook".*"msg":"listening"/, 15_000);
-      const signerLine = await proc.waitForLine(/"component":"ca-signer".*"msg":"listening"/, 1000);
+      const signerLine = await proc.waitForLine(/"component":"ca-signer".*"msg":"listening"/, 15_000);
       const { port } = JSON.parse(webhookLine) as { port: number };
       const signerPort = (JSON.parse(signerLine) as { port: number }).port;
       let n = 0;
@@ -96,7 +96,7 @@ test('the webhook answers AdmissionReviews over HTTPS, refuses bad bodies with 4
       const signer = await run('curl', ['-sS', '--cacert', join(dir, 'ca', 'ca.crt'), '--resolve', `outrigger-ca.outrigger-system.svc:${signerPort}:127.0.0.1`,
         `https://outrigger-ca.outrigger-system.svc:${signerPort}/healthz`]);
       assert.equal(signer.stdout.trim(), '{"status":"ok"}', signer.stderr);
-      await proc.waitForLine(/"uid":"0a1b2c3d-1111-4222-8333-444455556666".*"result":"injected"/, 2000);
+      await proc.waitForLine(/"uid":"0a1b2c3d-1111-4222-8333-444455556666".*"result":"injected"/, 10_000);
       assert.doesNotMatch(proc.stderr(), /xxxxxxxx/, 'request bodies are never logged');
     } finally {
       const stopped = await proc.stop();
