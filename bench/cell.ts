@@ -148,7 +148,7 @@ export interface ProfileRun {
  * own instance), the other sidecar and wrk go to the load CPU, so that the profiler, which samples
  * wall time, sees this sidecar's own work and not the time a peer it woke ran on the same CPU.
  */
-export async function runProfile(ctx: CellContext, topology: Topology, sidecarNames: string[]): Promise<ProfileRun> {
+export async function runProfile(ctx: CellContext, topology: Topology, sidecarNames: string[], closeEachRequest = false): Promise<ProfileRun> {
   const { env, plan } = ctx;
   const dir = join(ctx.runDir, 'profile');
   mkdirSync(dir, { recursive: true });
@@ -164,7 +164,7 @@ export async function runProfile(ctx: CellContext, topology: Topology, sidecarNa
       try {
         const proc = r.proxies.find((p) => p.name === target);
         if (!proc) throw new Error(`${topology.id} has no sidecar ${target}`);
-        const load = (durationS: number) => measureLoad(env.procs, { proxy: env.proxyCpu, load: plan.loadCpu }, { url: r.url, connections: plan.connections, durationS, closeEachRequest: false }, [proc], app.pid);
+        const load = (durationS: number) => measureLoad(env.procs, { proxy: env.proxyCpu, load: plan.loadCpu }, { url: r.url, connections: plan.connections, durationS, closeEachRequest }, [proc], app.pid);
         const warm = await load(plan.nodeWarmupS);
         const measured = await load(plan.durationS);
         const cpuMs = cpuMicros(proc.pid) / 1000;
@@ -181,7 +181,7 @@ export async function runProfile(ctx: CellContext, topology: Topology, sidecarNa
     rmSync(dir, { recursive: true, force: true });
   }
   return {
-    command: `${topology.label}: each sidecar in turn under \`node --cpu-prof\`, alone on CPU ${env.proxyCpu} (its peer sidecar, an app instance and wrk on CPU ${plan.loadCpu}), wrk -t1 -c${plan.connections} -d${plan.durationS}s after a ${plan.nodeWarmupS} s warm-up; the profile covers the whole process life, start-up included`,
+    command: `${topology.label}: each sidecar in turn under \`node --cpu-prof\`, alone on CPU ${env.proxyCpu} (its peer sidecar, an app instance and wrk on CPU ${plan.loadCpu}), wrk -t1 -c${plan.connections} -d${plan.durationS}s${closeEachRequest ? " -H 'Connection: close' (a new connection per request)" : ''} after a ${plan.nodeWarmupS} s warm-up; the profile covers the whole process life, start-up included`,
     sidecars,
   };
 }

@@ -35,6 +35,8 @@ const USAGE = `usage: node bench/run.ts [options]        (sudo only to apt-get m
   --no-install        never apt-get; fail if a peer is missing
   --no-hey            skip the hey cross-check (first repetition only otherwise)
   --no-profile        skip the node --cpu-prof run
+  --profile-topology T  which pair the profile runs: or-http (default) or or-tcp
+  --profile-new-conn  profile under a new connection per request (wrk -H 'Connection: close')
   --no-ab             skip the access-log A/B (log on and off side by side, alternating runs)
   --from-source       run the sidecars from the TypeScript sources (type stripping) instead of
                       the bundle that tools/build.ts makes and the image runs
@@ -64,6 +66,8 @@ const { values: o } = parseArgs({
     'max-foreign': { type: 'string', default: '10' },
     'no-hey': { type: 'boolean', default: false },
     'no-profile': { type: 'boolean', default: false },
+    'profile-topology': { type: 'string', default: 'or-http' },
+    'profile-new-conn': { type: 'boolean', default: false },
     'no-ab': { type: 'boolean', default: false },
     'from-source': { type: 'boolean', default: false },
     'form-ab': { type: 'boolean', default: false },
@@ -260,12 +264,13 @@ async function main(): Promise<void> {
   }
 
   let profile = null;
-  const httpPair = topologies.find((t) => t.id === 'or-http');
-  if (withProfile && httpPair && !stopping) {
-    log('profile: each sidecar of the HTTP pair under node --cpu-prof');
+  const profiled = TOPOLOGIES.find((t) => t.id === o['profile-topology']);
+  if (withProfile && !stopping) {
+    log(`profile: each sidecar of ${o['profile-topology']} under node --cpu-prof`);
     try {
+      if (!profiled || !['or-http', 'or-tcp'].includes(profiled.id)) throw new Error(`--profile-topology must be or-http or or-tcp, not ${o['profile-topology']}`);
       await waitForQuiet();
-      profile = await runProfile(ctx, httpPair, ['sidecar-a', 'sidecar-b']);
+      profile = await runProfile(ctx, profiled, ['sidecar-a', 'sidecar-b'], o['profile-new-conn']);
     } catch (err) {
       skipped.push(`profile: ${(err as Error).message}`);
     }

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { Agent, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -95,4 +95,41 @@ test('rolling restart under load: 0 failed requests among those started before S
   assert.ok(servedAfter > 0, 'the successor served requests after the handover');
   t.diagnostic(`${before.length} requests before SIGTERM (0 failed); after: ${servedAfter} served, ${afterSig.length - servedAfter} failed; old sidecar exited after ${exitedAfterMs} ms`);
   await waitFor(async () => (await fetch(`http://127.0.0.1:${successor.admin}/ready`)).status === 200, 'the successor stays ready');
+});
+
+test('the drain deadline holds: an opaque connection that stays open is closed at timeouts.drain, and the proxy exits 0', async () => {
+  // A long-lived opaque TCP connection (a database session, say) never ends by itself; the drain
+  // must not wait for it past its deadline (Kubernetes would SIGKILL the pod at its grace period).
+  const held = createTcpServer((s) => s.pipe(s)); // echo, never closes first
+  await new Promise<void>((r) => held.listen(0, '127.0.0.1', r));
+  const listenPort = await freePort();
+  const file = join(dir, 'drain-deadline.yaml');
+  writeFileSync(file, `admin: { address: 127.0.0.1, port: 0 }
+listeners:
+  - { name: db, address: 127.0.0.1, port: ${listenPort}, tls: none, protocol: tcp, upstream: "127.0.0.1:${(held.address() as AddressInfo).port}" }
+accessLog: { stdout: false }
+timeouts: { drain: 1s }
+`);
+  const proc = start(process.execPath, [MAIN, '--config', file]);
+  procs.push(proc);
+  await proc.waitForLine(/"msg":"ready"/);
+  const client = connect(listenPort, '127.0.0.1');
+  try {
+    client.write('ping');
+    await new Promise<void>((r) => client.once('data', () => r()));
+    const closed = new Promise<void>((r) => client.once('close', () => r()));
+    client.on('error', () => {});
+    const sigtermAt = Date.now();
+    proc.child.kill('SIGTERM');
+    const exit = await Promise.race([
+      new Promise<number | null>((r) => proc.child.once('exit', (code) => r(code))),
+      new Promise<'still running'>((r) => setTimeout(() => r('still running'), 8000)),
+    ]);
+    assert.equal(exit, 0, `the proxy exits 0 by itself after the 1 s drain (${exit} after ${Date.now() - sigtermAt} ms)`);
+    await closed;
+    assert.match(proc.stdout() + proc.stderr(), /"remaining":1,"msg":"drain deadline reached; closing the connections still open"/);
+  } finally {
+    client.destroy();
+    held.close();
+  }
 });

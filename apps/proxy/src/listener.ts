@@ -59,9 +59,9 @@ export interface RunningListener {
   /** A rotated identity: new handshakes use it; live connections keep theirs. */
   setIdentity(contextOptions: SecureContextOptions): void;
   readonly direction: Direction;
-  /** Stop accepting; connections in flight carry on. */
+  /** Stop accepting; connections in flight carry on. Resolves once the port is closed, not when they end. */
   stopAccepting(): Promise<void>;
-  /** Stop accepting and wind HTTP down: idle keep-alive connections close, busy ones after their response. */
+  /** Stop accepting and wind HTTP down: idle keep-alive connections close, busy ones after their response. Resolves at once. */
   drain(): Promise<void>;
   connections(): number;
   destroyAll(): void;
@@ -188,6 +188,10 @@ export async function startListener(plan: ListenerPlan, settings: () => Listener
   server.on('drop', () => observer.connectionDropped(plan.direction));
   boundPort = await listen(server, plan.address, plan.port, true);
   server.on('error', () => {}); // accept errors (EMFILE) must not crash the process
+  // Closes the listening socket at once (new connections are refused); open ones carry on.
+  const stopListening = () => {
+    if (server.listening) server.close();
+  };
 
   return {
     name: plan.name,
@@ -195,11 +199,12 @@ export async function startListener(plan: ListenerPlan, settings: () => Listener
     port: boundPort,
     direction: plan.direction,
     setIdentity: (contextOptions) => terminators.forEach((t) => t.setContext(contextOptions)),
-    stopAccepting: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // server.close()'s callback waits for every open connection to end; the drain's deadline is
+    // the runtime's to keep, so these return once the listening socket is closed.
+    stopAccepting: async () => stopListening(),
     async drain() {
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      stopListening();
       for (const forwarder of forwarders.values()) forwarder.drain();
-      await stopped;
     },
     connections: () => open.size,
     destroyAll() {
