@@ -70,6 +70,9 @@ export function createTlsTerminator(opts: TlsTerminatorOptions): TlsTerminator {
         fail(reason, reason === 'peer_did_not_return_a_certificate' ? 'client_cert_required' : 'tls_handshake_failed', err);
       });
       tlsSocket.once('close', () => fail('closed', 'tls_handshake_failed'));
+      // A client that half-closes before its Finished can never finish the handshake; without this
+      // the connection would wait for the handshake timeout (the raw socket allows half-open).
+      tlsSocket.once('end', () => fail('closed', 'tls_handshake_failed'));
       tlsSocket.once('secure', () => {
         if (settled) return;
         if (requestCert) {
@@ -88,6 +91,7 @@ export function createTlsTerminator(opts: TlsTerminatorOptions): TlsTerminator {
         record.tls = opts.mode;
         tlsSocket.removeAllListeners('error');
         tlsSocket.removeAllListeners('close');
+        tlsSocket.removeAllListeners('end');
         tlsSocket.on('error', () => {}); // later errors belong to the forwarding stage, which classifies them
         resolve(tlsSocket);
       });
