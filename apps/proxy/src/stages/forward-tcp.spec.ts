@@ -131,7 +131,7 @@ test('a client that connects and closes without a byte: the handshake completes,
 test('a TLS client that half-closes mid-handshake is let go at once (tls_handshake_failed, closed), not at the handshake timeout', async () => {
   await withPair(async ({ inboundPort, inbound, open, f }) => {
     // end() before the handshake is done: node shuts TCP down before the client's Finished.
-    const client = connectTls({ host: '127.0.0.1', port: inboundPort, cert: readFileSync(f.client.cert), key: readFileSync(f.client.key), ca: readFileSync(f.caCert), checkServerIdentity: () => undefined, ALPNProtocols: ['outrigger'], allowHalfOpen: true });
+    const client = connectTls({ host: '127.0.0.1', port: inboundPort, cert: readFileSync(f.client.cert), key: readFileSync(f.client.key), ca: readFileSync(f.caCert), checkServerIdentity: () => undefined, ALPNProtocols: ['outrigger'] });
     client.end();
     client.resume();
     client.on('error', () => {});
