@@ -3,7 +3,8 @@
 // Exit status: 0 after a clean drain, 1 for bad config / identity / ports, 2 for bad arguments.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadProxyConfig } from '@outrigger/config';
+import { ConfigError, loadProxyConfig, type ProxyConfig } from '@outrigger/config';
+import { tlsGroupsProblem } from './tls-groups.ts';
 import { createLogger } from '@outrigger/telemetry';
 import { IdentityError } from './identity.ts';
 import { CaIdentityError } from './ca-identity-source.ts';
@@ -37,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     // Compared by the config watch, so that a change made before it starts still counts.
     const startedWith = readFileOrEmpty(file);
-    const config = loadProxyConfig(file);
+    const config = loadChecked(file);
     const logger = createLogger({ name: 'proxy', level: config.log.level });
     if (values.check) {
       const { loadIdentityFiles } = await import('./identity.ts');
@@ -53,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
       onChange: () => {
         let next;
         try {
-          next = loadProxyConfig(file);
+          next = loadChecked(file);
         } catch (err) {
           proxy.metrics.configReloads.inc({ component: 'proxy', result: 'invalid' });
           logger.warn({ problems: (err as ConfigError).problems ?? [(err as Error).message] }, 'config reload refused; keeping the config in use');
@@ -114,3 +115,11 @@ function readFileOrEmpty(file: string): Buffer {
 }
 
 process.exitCode = await main(process.argv.slice(2));
+
+/** The config file, parsed, with what only this OpenSSL can tell (tls.groups) checked too. */
+function loadChecked(file: string): ProxyConfig {
+  const config = loadProxyConfig(file);
+  const problem = tlsGroupsProblem(config);
+  if (problem) throw new ConfigError(file, [problem]);
+  return config;
+}

@@ -32,6 +32,7 @@ const RESTART = [
   'identity',
   'listeners',
   'mesh.trustDomain',
+  'tls',
   'transparent.inbound.address',
   'transparent.inbound.port',
   'transparent.outbound',

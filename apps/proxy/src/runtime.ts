@@ -17,6 +17,7 @@ import { localAddressCheck, planListeners } from './plans.ts';
 import { applyReload, planReload, type ReloadPlan } from './plan-reload.ts';
 import { createKernelResolver } from '@outrigger/original-dst';
 import { createObserver } from './observe.ts';
+import { applyTlsGroups } from './tls-groups.ts';
 
 const PROXY_VERSION = proxyPackage.version;
 
@@ -47,6 +48,7 @@ export interface ProxyHooks {
 
 export async function startProxy(config: ProxyConfig, logger: Logger, hooks: ProxyHooks = {}): Promise<RunningProxy> {
   const now = () => performance.now();
+  applyTlsGroups(config);
   const metrics = createMetrics({ version: PROXY_VERSION });
   const processRegistry = createProcessRegistry();
   const openAccessLog = (settings: ProxyConfig['accessLog']) => createAccessLog({ ...settings, onError: (err) => logger.warn({ err: err.message }, 'access log') });

@@ -1,6 +1,6 @@
 // Mesh and proxy configuration: the schema and pure parser, the loader that reads files, and the
 // watchers that follow a config directory or URL (used by the proxy and outrigger-config-watcher).
-export { proxyConfigSchema, TLS_MODES, PROTOCOLS, UPSTREAM_MODES, INBOUND_MODES, DEFAULT_OPAQUE_PORTS } from './schema.ts';
+export { proxyConfigSchema, TLS_MODES, PROTOCOLS, UPSTREAM_MODES, INBOUND_MODES, DEFAULT_OPAQUE_PORTS, DEFAULT_TLS_GROUPS } from './schema.ts';
 export type { ProxyConfig, ListenerConfig, TlsMode, ListenerProtocol, TransparentConfig, UpstreamMode, InboundMode, MeshConfig, IdentityConfig, FilesIdentityConfig, CaIdentityConfig } from './schema.ts';
 export { parseProxyConfig, formatKeyPath, editDistance } from './parse-config.ts';
 export type { ConfigParse } from './parse-config.ts';

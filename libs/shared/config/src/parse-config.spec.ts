@@ -15,6 +15,13 @@ test('a minimal config gets every documented default', () => {
   assert.equal(r.config.log.level, 'info');
   assert.deepEqual(r.config.timeouts, { tlsHandshake: 10_000, detect: 3_000, upstreamConnect: 5_000, idle: 3_600_000, drain: 25_000, identityPoll: 30_000, upstreamResponse: 60_000, requestHeaders: 10_000 });
   assert.deepEqual(r.config.limits, { maxRequestHeaderBytes: 16_384, maxConnectionsPerListener: 20_000 });
+  assert.deepEqual(r.config.tls, { groups: ['X25519', 'P-256'] });
+});
+
+test('tls.groups takes OpenSSL group names, the post-quantum hybrid included', () => {
+  const r = parseProxyConfig(identity + listener() + 'tls: { groups: [X25519MLKEM768, X25519] }\n');
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.deepEqual(r.config.tls.groups, ['X25519MLKEM768', 'X25519']);
 });
 
 test('an IPv6 upstream is accepted in brackets', () => {
@@ -41,6 +48,9 @@ const rejected: Array<[string, string, RegExp]> = [
   ['YAML syntax error', 'listeners: [\n', /^YAML syntax: /],
   ['duplicate YAML key', identity + listener() + 'log: {}\nlog: {}\n', /^YAML syntax: .*[Uu]nique/],
   ['not a mapping', '- a\n- b\n', /^\(top level\): the config must be a mapping/],
+  ['a TLS group name with a colon', identity + listener() + 'tls: { groups: ["X25519:P-256"] }\n', /^tls\.groups\[0\]: a TLS group name/],
+  ['no TLS group', identity + listener() + 'tls: { groups: [] }\n', /^tls\.groups: /],
+  ['a TLS group list as one string', identity + listener() + 'tls: { groups: "X25519:P-256" }\n', /^tls\.groups: /],
 ];
 
 for (const [name, text, problem] of rejected) {

@@ -3,6 +3,9 @@
 import { z } from 'zod';
 import { parseDuration } from './parse-duration.ts';
 
+/** X25519 first, P-256 for peers without it: Istio's default, and what nginx with OpenSSL 3.0 offers. */
+export const DEFAULT_TLS_GROUPS = ['X25519', 'P-256'] as const;
+
 const duration = (fallback: string) =>
   z
     .union([z.string(), z.number()])
@@ -141,6 +144,17 @@ export const proxyConfigSchema = z
       })
       .default({ idleSeriesExpiry: 600_000 }),
     log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).default({ level: 'info' }),
+    tls: z
+      .strictObject({
+        /**
+         * Key exchange groups offered and accepted in every TLS handshake (OpenSSL names). Classic
+         * by default: node 24's OpenSSL also offers the post-quantum hybrid X25519MLKEM768 unless told
+         * otherwise, which costs ~0.4 ms more CPU per handshake (docs/reference/config.md). Whether
+         * OpenSSL knows the names is checked by the proxy (tls-groups.ts): this module does no I/O.
+         */
+        groups: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'a TLS group name such as X25519, P-256 or X25519MLKEM768')).min(1).default([...DEFAULT_TLS_GROUPS]),
+      })
+      .default({ groups: [...DEFAULT_TLS_GROUPS] }),
     timeouts: z
       .strictObject({
         tlsHandshake: duration('10s'),
