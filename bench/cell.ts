@@ -30,6 +30,9 @@ export interface Plan {
   rateClient: string;
 }
 
+/** Unmeasured lead-in of the warm-pool latency run, seconds. */
+export const WARM_POOL_S = 1;
+
 export const isNode = (t: Topology) => t.family === 'outrigger' || t.family === 'baseline';
 
 export interface CellContext {
@@ -104,6 +107,10 @@ export async function runCell(ctx: CellContext, topology: Topology, rep: number,
     const latency = reference ? null : await measureLatency(env.procs, plan.loadCpu, env.node, plan.rateClient, r.url, plan.rate, plan.rateDurationS);
     alive(r, 'fixed-rate latency');
     await sleep(300);
+    // The same rate on a warm pool: a 1 s unmeasured lead-in opens the connections the rate needs.
+    const latencyWarm = reference ? null : await measureLatency(env.procs, plan.loadCpu, env.node, plan.rateClient, r.url, plan.rate, plan.rateDurationS, WARM_POOL_S, r.proxies);
+    alive(r, 'fixed-rate latency, warm pool');
+    await sleep(300);
     const light = await measureLatency(env.procs, plan.loadCpu, env.node, plan.rateClient, r.url, plan.lightRate, plan.lightDurationS);
     alive(r, 'light-rate latency');
     const hey = withHey && !reference ? await measureHey(env.procs, plan.loadCpu, r.url, plan.rate, plan.heyDurationS) : null;
@@ -117,13 +124,14 @@ export async function runCell(ctx: CellContext, topology: Topology, rep: number,
       `  ${topology.id.padEnd(14)} rep ${rep + 1}: ${Math.round(keepAlive.rps)} req/s` +
         (keepAlive.proxyCpuUsPerReq !== null ? ` (${keepAlive.proxyCpuUsPerReq.toFixed(1)} µs proxy CPU/req)` : '') +
         `, new conn ${Math.round(close.rps)} req/s` +
-        (latency ? `, at ${plan.rate}/s p50/p99/p99.9 ${latency.p50}/${latency.p99}/${latency.p999} µs` : '') +
+        (latency ? `, at ${plan.rate}/s p50/p99/p99.9 ${latency.p50}/${latency.p99}/${latency.p999} µs (${latency.newConnections} new conns)` : '') +
+        (latencyWarm ? `, warm pool ${latencyWarm.p50}/${latencyWarm.p99}/${latencyWarm.p999} µs` : '') +
         `, at ${plan.lightRate}/s p50/p99 ${light.p50}/${light.p99} µs` +
         (bulk ? `, bulk ${bulk.mbps.toFixed(0)} MB/s${bulk.complete ? '' : ` (${(bulk.bytes / 2 ** 20).toFixed(0)} MiB in ${plan.bulkMaxS} s)`}` : '') +
         `, CPU${env.proxyCpu} ${keepAlive.proxyCpuBusyPct.toFixed(0)}% busy under wrk, CPU${plan.loadCpu} ${keepAlive.loadCpuBusyPct.toFixed(0)}%; foreign: CPU${env.proxyCpu} ${foreignPct.toFixed(0)}%, CPU${plan.loadCpu} ${loadForeignPct.toFixed(0)}% of the cell` +
         (keepAlive.errors + close.errors + (latency?.errors ?? 0) ? `, errors ${keepAlive.errors}/${close.errors}/${latency?.errors ?? 0}` : ''),
     );
-    return { rep, topology: topology.id, startups: r.startups, idleRssKiB, keepAlive, close, latency, light, hey, bulk, accessLog: accessLogSize(r.accessLogs), foreignPct, loadForeignPct, warmup };
+    return { rep, topology: topology.id, startups: r.startups, idleRssKiB, keepAlive, close, latency, latencyWarm, light, hey, bulk, accessLog: accessLogSize(r.accessLogs), foreignPct, loadForeignPct, warmup };
   } finally {
     if (running) await stopProxies(ctx, running.proxies);
     rmSync(dir, { recursive: true, force: true });

@@ -93,13 +93,30 @@ export interface LatencyResult {
   maxSendLagUs: number;
   /** Seconds from the first send to the last answer: well past the duration means a backlog built up (saturation). */
   elapsedS: number;
+  /** Connections the client opened in the measured window. */
+  newConnections: number;
+  /** Peak VmRSS of each proxy during the run (warm-up included), KiB; empty when not sampled. */
+  rssPeakKiB: number[];
 }
 
-export async function measureLatency(procs: Procs, loadCpu: number, node: string, client: string, url: string, rate: number, durationS: number): Promise<LatencyResult> {
-  const out = await procs.runPinned(loadCpu, node, [client, '--url', `${url}/`, '--rate', String(rate), '--duration', String(durationS)], (durationS + 20) * 1000);
+/**
+ * bench/rate-client.ts at a fixed rate. `warmupS` seconds at the same rate come first, unmeasured,
+ * on the same connection pool; the peak VmRSS of `proxies` is sampled through the whole run.
+ */
+export async function measureLatency(procs: Procs, loadCpu: number, node: string, client: string, url: string, rate: number, durationS: number, warmupS = 0, proxies: Proc[] = []): Promise<LatencyResult> {
+  const peak = proxies.map(() => 0);
+  const sample = () => proxies.forEach((p, i) => (peak[i] = Math.max(peak[i] ?? 0, safeRss(p.pid))));
+  const sampler = setInterval(sample, 250);
+  let out;
+  try {
+    out = await procs.runPinned(loadCpu, node, [client, '--url', `${url}/`, '--rate', String(rate), '--duration', String(durationS), '--warmup', String(warmupS)], (warmupS + durationS + 20) * 1000);
+  } finally {
+    clearInterval(sampler);
+  }
+  sample();
   if (out.code !== 0) throw new Error(`rate client failed (exit ${out.code}): ${out.stderr}`);
   const r = JSON.parse(out.stdout.trim()) as LatencyResult & { non2xx: number };
-  return { ...r, errors: r.errors + r.non2xx };
+  return { ...r, errors: r.errors + r.non2xx, rssPeakKiB: peak };
 }
 
 /** hey at the same fixed rate: 10 workers x rate/10 each; its summary percentiles, in µs. */

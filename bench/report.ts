@@ -15,6 +15,8 @@ export interface CellResult {
   close: LoadResult;
   /** null for the reference proxies, which skip it. */
   latency: LatencyResult | null;
+  /** The same rate after a lead-in on the same pool (cell.ts WARM_POOL_S); null for the reference proxies. Absent in older raw files. */
+  latencyWarm?: LatencyResult | null;
   light: LatencyResult;
   hey: { p50: number; p99: number; rps: number } | null;
   /** null for the reference proxies, which skip it. */
@@ -109,20 +111,22 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
   out.push(
     `Open loop: latency from each request's due time. "Backlog" is how long after the last send the last answer came: more than a few ms means the path could not keep up with ${rates.rate} req/s and the percentiles measure a growing queue.`,
     '',
+    `Cold pool: the run starts with no connection open, so its first requests each open one (the client's pool grows to what the rate needs; "new conns" counts them), and a path whose new connections are expensive shows that in its tail. Warm pool: the same run after a 1 s unmeasured lead-in at the same rate on the same pool: the steady state.`,
+    '',
   );
-  out.push(`| topology | ${rates.rate}/s p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | backlog s | ${rates.light}/s p50 µs | ${rates.light}/s p99 µs | hey at ${rates.rate}/s p50 / p99 µs |`);
-  out.push('|---|---|---|---|---|---|---|---|---|---|');
+  out.push(`| topology | ${rates.rate}/s cold pool: p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | backlog s | new conns | warm pool: p50 µs | p99 µs | p99.9 µs | new conns | ${rates.light}/s p50 µs | ${rates.light}/s p99 µs | hey at ${rates.rate}/s p50 / p99 µs |`);
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const t of ran) {
     const hey50 = s(t.id, (c) => c.hey?.p50 ?? null);
     const hey99 = s(t.id, (c) => c.hey?.p99 ?? null);
     const backlog = s(t.id, (c) => (c.latency ? Math.max(0, c.latency.elapsedS - info.rateDurationS) : null));
     out.push(
-      `| ${t.label} | ${cell(s(t.id, (c) => c.latency?.p50 ?? null))} | ${cell(s(t.id, (c) => c.latency?.p90 ?? null))} | ${cell(s(t.id, (c) => c.latency?.p99 ?? null))} | ${cell(s(t.id, (c) => c.latency?.p999 ?? null))} | ${cell(s(t.id, (c) => c.latency?.max ?? null))} | ${cell(backlog, 2)} | ${cell(s(t.id, (c) => c.light.p50))} | ${cell(s(t.id, (c) => c.light.p99))} | ${hey50 && hey99 ? `${fmt(hey50.median)} / ${fmt(hey99.median)}` : '—'} |`,
+      `| ${t.label} | ${cell(s(t.id, (c) => c.latency?.p50 ?? null))} | ${cell(s(t.id, (c) => c.latency?.p90 ?? null))} | ${cell(s(t.id, (c) => c.latency?.p99 ?? null))} | ${cell(s(t.id, (c) => c.latency?.p999 ?? null))} | ${cell(s(t.id, (c) => c.latency?.max ?? null))} | ${cell(backlog, 2)} | ${cell(s(t.id, (c) => c.latency?.newConnections ?? null))} | ${cell(s(t.id, (c) => c.latencyWarm?.p50 ?? null))} | ${cell(s(t.id, (c) => c.latencyWarm?.p99 ?? null))} | ${cell(s(t.id, (c) => c.latencyWarm?.p999 ?? null))} | ${cell(s(t.id, (c) => c.latencyWarm?.newConnections ?? null))} | ${cell(s(t.id, (c) => c.light.p50))} | ${cell(s(t.id, (c) => c.light.p99))} | ${hey50 && hey99 ? `${fmt(hey50.median)} / ${fmt(hey99.median)}` : '—'} |`,
     );
   }
   out.push('', '### Bulk transfer, memory, start-up', '');
-  out.push('| topology | bulk MB/s, one connection | RSS idle MiB (per proxy) | RSS loaded MiB (per proxy, peak during wrk -c50) | start-up: `startup_ms` | start-up: spawn → ready ms |');
-  out.push('|---|---|---|---|---|---|');
+  out.push(`| topology | bulk MB/s, one connection | RSS idle MiB (per proxy) | RSS at ${rates.rate}/s MiB (per proxy, peak of the warm-pool run) | RSS loaded MiB (per proxy, peak during wrk -c50) | start-up: \`startup_ms\` | start-up: spawn → ready ms |`);
+  out.push('|---|---|---|---|---|---|---|');
   for (const t of ran) {
     const perProxy = (pick: (c: CellResult) => number[]) => {
       const n = of(t.id)[0] ? pick(of(t.id)[0] as CellResult).length : 0;
@@ -136,21 +140,22 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
       return names.map((name, i) => `${name}: ${cell(s(t.id, (c) => (c.startups[i] ? pick(c.startups[i] as Startup) : null)))}`).join('<br>');
     };
     const cut = of(t.id).some((c) => c.bulk && !c.bulk.complete) ? ' (cut at the time limit)' : '';
-    out.push(`| ${t.label} | ${cell(s(t.id, (c) => c.bulk?.mbps ?? null))}${cut} | ${perProxy((c) => c.idleRssKiB)} | ${perProxy((c) => c.keepAlive.loadedRssKiB)} | ${starts((x) => x.selfMs)} | ${starts((x) => x.wallMs)} |`);
+    out.push(`| ${t.label} | ${cell(s(t.id, (c) => c.bulk?.mbps ?? null))}${cut} | ${perProxy((c) => c.idleRssKiB)} | ${perProxy((c) => c.latencyWarm?.rssPeakKiB ?? [])} | ${perProxy((c) => c.keepAlive.loadedRssKiB)} | ${starts((x) => x.selfMs)} | ${starts((x) => x.wallMs)} |`);
   }
 
   out.push('', '### Ratios (of medians)', '');
-  out.push(`| topology | req/s ÷ direct | req/s ÷ nginx | CPU/req ÷ nginx | new-conn req/s ÷ nginx | p50 at ${rates.light}/s ÷ direct | p50 at ${rates.light}/s ÷ nginx | p99 at ${rates.rate}/s ÷ direct | p99 at ${rates.rate}/s ÷ nginx | bulk ÷ direct | bulk ÷ nginx |`);
-  out.push('|---|---|---|---|---|---|---|---|---|---|---|');
+  out.push(`| topology | req/s ÷ direct | req/s ÷ nginx | CPU/req ÷ nginx | new-conn req/s ÷ nginx | p50 at ${rates.light}/s ÷ direct | p50 at ${rates.light}/s ÷ nginx | p99 at ${rates.rate}/s ÷ direct | p99 at ${rates.rate}/s ÷ nginx | p99 at ${rates.rate}/s, warm pool, ÷ nginx | bulk ÷ direct | bulk ÷ nginx |`);
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const t of ran.filter((t) => t.family !== 'direct')) {
     const peer = t.nginxPeer && of(t.nginxPeer).length ? t.nginxPeer : undefined;
     const m = (id: string | undefined, pick: (c: CellResult) => number | null) => med(id, pick);
     const rps = (c: CellResult) => c.keepAlive.rps;
     const p99 = (c: CellResult) => c.latency?.p99 ?? null;
+    const p99warm = (c: CellResult) => c.latencyWarm?.p99 ?? null;
     const light50 = (c: CellResult) => c.light.p50;
     const bulk = (c: CellResult) => c.bulk?.mbps ?? null;
     out.push(
-      `| ${t.label} | ${ratio(m(t.id, rps), m('direct', rps))} | ${ratio(m(t.id, rps), m(peer, rps))} | ${ratio(m(t.id, (c) => c.keepAlive.proxyCpuUsPerReq), m(peer, (c) => c.keepAlive.proxyCpuUsPerReq))} | ${ratio(m(t.id, (c) => c.close.rps), m(peer, (c) => c.close.rps))} | ${ratio(m(t.id, light50), m('direct', light50))} | ${ratio(m(t.id, light50), m(peer, light50))} | ${ratio(m(t.id, p99), m('direct', p99))} | ${ratio(m(t.id, p99), m(peer, p99))} | ${ratio(m(t.id, bulk), m('direct', bulk))} | ${ratio(m(t.id, bulk), m(peer, bulk))} |`,
+      `| ${t.label} | ${ratio(m(t.id, rps), m('direct', rps))} | ${ratio(m(t.id, rps), m(peer, rps))} | ${ratio(m(t.id, (c) => c.keepAlive.proxyCpuUsPerReq), m(peer, (c) => c.keepAlive.proxyCpuUsPerReq))} | ${ratio(m(t.id, (c) => c.close.rps), m(peer, (c) => c.close.rps))} | ${ratio(m(t.id, light50), m('direct', light50))} | ${ratio(m(t.id, light50), m(peer, light50))} | ${ratio(m(t.id, p99), m('direct', p99))} | ${ratio(m(t.id, p99), m(peer, p99))} | ${ratio(m(t.id, p99warm), m(peer, p99warm))} | ${ratio(m(t.id, bulk), m('direct', bulk))} | ${ratio(m(t.id, bulk), m(peer, bulk))} |`,
     );
   }
 
