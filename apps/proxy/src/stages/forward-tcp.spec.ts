@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { connect as connectTls } from 'node:tls';
+import { connect, createServer, Socket, type AddressInfo, type Server } from 'node:net';
+import { connect as connectTls, createSecureContext, TLSSocket } from 'node:tls';
 import { withTempDir, writeCertFixture, type CertFixture } from '@outrigger/testing';
 import { buildIdentity } from '../identity.ts';
 import { createMeshDialer } from '../mesh-dialer.ts';
@@ -139,5 +139,38 @@ test('a TLS client that half-closes mid-handshake is let go at once (tls_handsha
     assert.deepEqual(inbound, ['TLS handshake failed: closed']);
     await new Promise<void>((resolve) => (client.closed ? resolve() : client.once('close', () => resolve())));
     await until('no socket left open', () => open() === 0);
+  });
+});
+
+test("the terminator hands over a TLS socket that keeps node's own listeners (the SSL object freed on close)", async () => {
+  await withTempDir(async (dir) => {
+    const f = writeCertFixture(dir);
+    const ca = readFileSync(f.caCert, 'utf8');
+    const serverId = buildIdentity(readFileSync(f.server.cert, 'utf8'), readFileSync(f.server.key, 'utf8'), ca);
+    const terminator = createTlsTerminator({ mode: 'mutual', contextOptions: serverId.contextOptions, handshakeTimeoutMs: 30_000, alpnHttp1: false });
+    const names = (s: TLSSocket, event: string) => s.listeners(event).map((l) => l.name).sort();
+    const fresh = new TLSSocket(new Socket(), { isServer: true, secureContext: createSecureContext(serverId.contextOptions) });
+    const handedOver = new Promise<TLSSocket>((resolvePromise, reject) => {
+      const server = createServer((raw) => {
+        server.close();
+        terminator.terminate(raw, record()).then(resolvePromise, reject);
+      });
+      server.listen(0, '127.0.0.1', () => {
+        const client = connectTls({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, cert: readFileSync(f.client.cert), key: readFileSync(f.client.key), ca: readFileSync(f.caCert), checkServerIdentity: () => undefined });
+        client.on('error', () => {});
+        client.on('secureConnect', () => setTimeout(() => client.destroy(), 200));
+      });
+    });
+    const tls = await handedOver;
+    try {
+      for (const event of ['close', 'end']) {
+        const builtIn = names(fresh, event).filter(Boolean);
+        assert.ok(builtIn.length > 0, `node has its own ${event} listener`);
+        for (const name of builtIn) assert.ok(names(tls, event).includes(name), `${name} (${event}) is still there: ${names(tls, event).join(', ')}`);
+      }
+    } finally {
+      tls.destroy();
+      fresh.destroy();
+    }
   });
 });

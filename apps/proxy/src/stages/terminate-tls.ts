@@ -65,14 +65,16 @@ export function createTlsTerminator(opts: TlsTerminatorOptions): TlsTerminator {
         reject(new OutriggerError(kind, `TLS handshake failed: ${reason}`, { cause }));
       };
       const timer = setTimeout(() => fail('timeout', 'tls_handshake_failed'), opts.handshakeTimeoutMs);
-      tlsSocket.on('error', (err: NodeJS.ErrnoException & { reason?: string }) => {
+      const failed = (err: NodeJS.ErrnoException & { reason?: string }) => {
         const reason = tlsFailureReason(err);
         fail(reason, reason === 'peer_did_not_return_a_certificate' ? 'client_cert_required' : 'tls_handshake_failed', err);
-      });
-      tlsSocket.once('close', () => fail('closed', 'tls_handshake_failed'));
-      // A client that half-closes before its Finished can never finish the handshake; without this
-      // the connection would wait for the handshake timeout (the raw socket allows half-open).
-      tlsSocket.once('end', () => fail('closed', 'tls_handshake_failed'));
+      };
+      // A client that half-closes before its Finished can never finish the handshake; without the
+      // 'end' listener it would wait for the handshake timeout (the raw socket allows half-open).
+      const closedEarly = () => fail('closed', 'tls_handshake_failed');
+      tlsSocket.on('error', failed);
+      tlsSocket.once('close', closedEarly);
+      tlsSocket.once('end', closedEarly);
       tlsSocket.once('secure', () => {
         if (settled) return;
         if (requestCert) {
@@ -89,9 +91,11 @@ export function createTlsTerminator(opts: TlsTerminatorOptions): TlsTerminator {
         settled = true;
         clearTimeout(timer);
         record.tls = opts.mode;
-        tlsSocket.removeAllListeners('error');
-        tlsSocket.removeAllListeners('close');
-        tlsSocket.removeAllListeners('end');
+        // Only ours: node's own listeners stay (onSocketCloseDestroySSL frees the SSL object on
+        // close, onReadableStreamEnd ends a socket that does not allow half-open).
+        tlsSocket.off('error', failed);
+        tlsSocket.off('close', closedEarly);
+        tlsSocket.off('end', closedEarly);
         tlsSocket.on('error', () => {}); // later errors belong to the forwarding stage, which classifies them
         resolve(tlsSocket);
       });
