@@ -38,3 +38,10 @@ test('a changed listener is a restart', () => {
   const b = parse('listeners: [{ name: a, port: 1, tls: none, upstream: "127.0.0.1:3" }]\n');
   assert.deepEqual(planReload(a, b).restartRequired, ['listeners']);
 });
+
+test('changed TLS groups are a restart: the contexts in use were made with the old ones', () => {
+  const current = parse(base);
+  const next = parse(`${base}tls: { groups: [X25519MLKEM768, X25519] }\n`);
+  assert.deepEqual(planReload(current, next).restartRequired, ['tls']);
+  assert.deepEqual(applyReload(current, next).tls.groups, ['X25519', 'P-256'], 'the old groups stay until a restart');
+});

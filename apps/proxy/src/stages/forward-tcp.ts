@@ -24,7 +24,6 @@ export function forwardTcp(client: Duplex, record: ConnectionRecord, upstream: T
     const target = { host: upstream.host, port: upstream.port, allowHalfOpen: true, noDelay: true };
     const server: Socket = upstream.tls ? connectTls({ ...target, ...upstream.tls }) : connect(target);
     upstream.tls?.keepSessions(server as TLSSocket);
-    let piping = false;
     const connectTimer = setTimeout(() => {
       record.error ??= 'upstream_connect_timeout';
       server.destroy();
@@ -41,7 +40,6 @@ export function forwardTcp(client: Duplex, record: ConnectionRecord, upstream: T
     // handshake too): ending a TLS socket mid-handshake half-closes TCP before its Finished, which
     // the peer can never complete, and every write to a connecting socket adds a listener.
     const unconnected = () => {
-      if (piping) return;
       clearTimeout(connectTimer);
       client.destroy();
       server.destroy();
@@ -61,7 +59,6 @@ export function forwardTcp(client: Duplex, record: ConnectionRecord, upstream: T
         record.error ??= 'idle_timeout';
         server.destroy();
       });
-      piping = true;
       let pending = 2;
       const done = () => {
         if (--pending === 0) resolve();

@@ -149,7 +149,7 @@ export const proxyConfigSchema = z
         /**
          * Key exchange groups offered and accepted in every TLS handshake (OpenSSL names). Classic
          * by default: node 24's OpenSSL also offers the post-quantum hybrid X25519MLKEM768 unless told
-         * otherwise, which costs ~0.4 ms more CPU per handshake (docs/reference/config.md). Whether
+         * otherwise, which costs ~0.3 ms more CPU per handshake (docs/reference/config.md). Whether
          * OpenSSL knows the names is checked by the proxy (tls-groups.ts): this module does no I/O.
          */
         groups: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'a TLS group name such as X25519, P-256 or X25519MLKEM768')).min(1).default([...DEFAULT_TLS_GROUPS]),
