@@ -40,6 +40,9 @@ describe('mesh mTLS between two pods', { skip: isRoot() ? false : 'needs root fo
     const record = JSON.parse(line) as Record<string, unknown>;
     assert.equal(record.peer_identity, certs().a.id);
     assert.equal(record.tls, 'mutual');
+    // A's outbound line names the peer that answered: the identity of the pooled connection used.
+    const outbound = await waitFor(() => mesh.proxies.a.stdout().split('\n').find((l) => l.includes('"path":"/meshed"') && l.includes('"direction":"outbound"')), 'outbound access-log line');
+    assert.equal((JSON.parse(outbound) as Record<string, unknown>).peer_identity, certs().b.id);
   });
 
   test('IPv6 is meshed the same way', async () => {

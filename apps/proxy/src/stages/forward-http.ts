@@ -1,16 +1,18 @@
-// HTTP/1.x to the upstream through http-proxy-3, over a keep-alive pool: one RequestRecord per
+// HTTP/1.x to the upstream over a keep-alive pool (undici, upstream-pool.ts): one RequestRecord per
 // request (timings, sizes, status, error kind), x-request-id when missing, x-forwarded-*, proxy
-// errors answered as 502/503/504 with `x-outrigger-error`, WebSocket upgrades passed through.
-import { Agent, Server, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+// errors answered as 502/503/504 with `x-outrigger-error`, WebSocket upgrades passed through
+// http-proxy-3.
+import { Agent, Server, STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import { peerIdentityFromSubjectAltName } from '@outrigger/pki';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
+import type { Dispatcher } from 'undici';
 import { classifyError, ERROR_KINDS, OutriggerError, type ErrorKind } from '@outrigger/telemetry';
 import type { MeshTlsOptions } from '../mesh-dialer.ts';
 import type { ConnectionRecord, RequestRecord } from '../record.ts';
+import { createUpstreamPool, type PeerSlot } from './upstream-pool.ts';
 
 export interface HttpUpstream {
   host: string;
@@ -39,6 +41,7 @@ export interface HttpForwarder {
 }
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection'];
+const REQUEST_DROPPED: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'transfer-encoding', 'upgrade', 'expect', 'te']);
 /** Idle keep-alive to clients: longer than common client pools and load balancers (60 s). */
 const KEEP_ALIVE_MS = 65_000;
 
@@ -71,27 +74,18 @@ function hopByHop(connection: string | string[] | undefined): string[] {
 export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
   const hostForUrl = upstream.host.includes(':') ? `[${upstream.host}]` : upstream.host;
   const upstreamHost = `${hostForUrl}:${upstream.port}`;
+  const upstreamOrigin = `http://${upstreamHost}`;
   // Reused connections to the app; the app's own keep-alive timeout (node: 5 s) closes idle ones,
   // and node's agent honours its `Keep-Alive: timeout` hint so a closing socket is not reused.
-  const agent = upstream.tls ? meshAgent(upstream.tls) : new Agent({ keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo' });
+  const pool = createUpstreamPool({ host: upstream.host, port: upstream.port, tls: upstream.tls, connectTimeoutMs: upstream.connectTimeoutMs });
+  // WebSocket upgrades go through http-proxy-3 on connections of their own (never pooled).
+  const agent = upstream.tls ? meshAgent(upstream.tls) : new Agent({ keepAlive: false });
   const scheme = upstream.tls ? 'https' : 'http';
   const proxy = createProxyServer({ target: `${scheme}://${upstreamHost}`, agent, xfwd: false, ws: true, secure: true, connectTimeout: upstream.connectTimeoutMs });
   const records = new WeakMap<object, ConnectionRecord>();
   /** Requests in progress per client connection (keep-alive idles at 0), for the drain. */
   const inFlight = new Map<Duplex, number>();
   let draining = false;
-  // getPeerCertificate() builds the whole certificate object: once per pooled connection, not per
-  // request (it was 16 % of a sidecar's CPU under load).
-  const peers = new WeakMap<TLSSocket, string | null>();
-  const peerOf = (socket: TLSSocket): string | null => {
-    let id = peers.get(socket);
-    if (id === undefined) {
-      id = peerIdentityFromSubjectAltName(socket.getPeerCertificate().subjectaltname) ?? null;
-      peers.set(socket, id);
-    }
-    return id;
-  };
-  const requests = new WeakMap<IncomingMessage, RequestRecord>();
   // requestTimeout 0: uploads may be long. node enforces headersTimeout only on connections it
   // accepted itself (ours are handed over with emit), so slow headers are bounded by headerTimers.
   const server = new Server({
@@ -110,37 +104,7 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
     setTimeout(() => socket.destroy(), 1000).unref();
   });
 
-  proxy.on('proxyReq', (proxyReq, req) => {
-    const request = requests.get(req);
-    if (request) request.upstreamStartedAt = upstream.now();
-    // http-proxy's own proxyTimeout destroys without a cause (a 502 "socket hang up"); ours says
-    // what happened, so the client gets 504 upstream_timeout.
-    proxyReq.setTimeout(upstream.responseTimeoutMs, () => proxyReq.destroy(new OutriggerError('upstream_timeout', `no response bytes from the app for ${upstream.responseTimeoutMs} ms`)));
-    // Hop-by-hop headers (RFC 9110 7.6.1) describe the client's hop: its `Connection: close`
-    // forwarded upstream would defeat the pool. Upgrades keep theirs (http-proxy handles them).
-    if (req.headers.upgrade) return;
-    for (const header of hopByHop(req.headers.connection)) proxyReq.removeHeader(header);
-  });
-  proxy.on('proxyRes', (proxyRes, req, res) => {
-    // Likewise the app's `Connection`/`Keep-Alive` describe its hop to us; node's server decides
-    // the client's (honouring the client's own `Connection: close`).
-    if (proxyRes.statusCode !== 101) for (const header of hopByHop(proxyRes.headers.connection)) delete proxyRes.headers[header];
-    const request = requests.get(req);
-    if (!request) return;
-    request.upstreamHeadersAt = upstream.now();
-    const upstreamSocket = proxyRes.socket as TLSSocket | null;
-    if (upstreamSocket && upstream.tls) request.connection.peerIdentity = peerOf(upstreamSocket);
-    proxyRes.on('data', (chunk: Buffer) => (request.bytesSent += chunk.length));
-    // The app went away mid-response: a pipe does not end the client's response then, so the
-    // client would wait for bytes that never come. Close it so it sees a truncated response.
-    proxyRes.once('close', () => {
-      if (proxyRes.complete) return;
-      request.error ??= 'upstream_reset';
-      addFlag(request, ERROR_KINDS.upstream_reset.flag);
-      res.destroy();
-    });
-  });
-  // The client went away while the upstream request was in flight; res 'close' records it.
+  // WebSocket upgrades only: the client went away while the upgrade was in flight.
   proxy.on('econnreset', () => {});
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -150,19 +114,23 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
       return;
     }
     connection.requests++;
-    headerTimers.disarm(req.socket);
-    const busy = inFlight.get(req.socket) ?? 0;
-    inFlight.set(req.socket, busy + 1);
+    // The socket as of now: node detaches it from req once the response is done.
+    const socket = req.socket;
+    headerTimers.disarm(socket);
+    const busy = inFlight.get(socket) ?? 0;
+    inFlight.set(socket, busy + 1);
     if (draining) res.setHeader('connection', 'close'); // node then closes after this response
     res.once('close', () => {
-      const left = (inFlight.get(req.socket) ?? 1) - 1;
-      inFlight.set(req.socket, left);
-      if (draining && left === 0) req.socket.end();
+      if (!inFlight.has(socket)) return; // closed meanwhile (its 'close' removed it)
+      const left = (inFlight.get(socket) ?? 1) - 1;
+      inFlight.set(socket, left);
+      if (draining && left === 0) socket.end();
     });
     const request = newRequest(connection, req, upstream.now());
-    requests.set(req, request);
     // The next request on this connection must arrive with complete headers in time too.
-    res.once('finish', () => headerTimers.arm(req.socket, KEEP_ALIVE_MS + upstream.headersTimeoutMs));
+    res.once('finish', () => {
+      if (!socket.destroyed) headerTimers.arm(socket, KEEP_ALIVE_MS + upstream.headersTimeoutMs);
+    });
     if (!req.headers['x-request-id']) req.headers['x-request-id'] = request.requestId;
     if (upstream.forwardedHeaders) setForwardedHeaders(req, connection);
     res.once('close', () => {
@@ -182,8 +150,7 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
       res.end(`outrigger: authz_denied: ${connection.peerIdentity ?? 'a peer without a mesh identity'} may not call this port (${connection.denied})\n`);
       return;
     }
-    proxy.web(req, res, {}, (err) => answerError(res, request, err));
-    if (req.readableFlowing) req.on('data', (chunk: Buffer) => (request.bytesReceived += chunk.length));
+    forward(req, res, request);
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const connection = records.get(socket);
@@ -203,6 +170,77 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
       socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nconnection: close\r\nx-outrigger-error: ${kind}\r\ncontent-length: 0\r\n\r\n`);
     } else socket.destroy();
   });
+
+  /** One request to the upstream on the pool; its answer is written to `res` as it arrives. */
+  function forward(req: IncomingMessage, res: ServerResponse, request: RequestRecord): void {
+    const headers = requestHeaders(req.headers);
+    const length = req.headers['content-length'];
+    const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+    const slot: PeerSlot = { peer: null };
+    let controller: Dispatcher.DispatchController | null = null;
+    let clientGone = false;
+    let responded = false;
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      clientGone = true;
+      controller?.abort(new OutriggerError('downstream_aborted'));
+    });
+    const onDrain = () => controller?.resume();
+    request.upstreamStartedAt = upstream.now();
+    pool.dispatch(
+      {
+        origin: upstreamOrigin,
+        path: req.url ?? '/',
+        method: req.method ?? 'GET',
+        headers,
+        body: hasBody ? req : null,
+        headersTimeout: upstream.responseTimeoutMs,
+        bodyTimeout: upstream.responseTimeoutMs,
+      },
+      {
+        onRequestStart(c) {
+          controller = c;
+          if (clientGone) c.abort(new OutriggerError('downstream_aborted'));
+        },
+        onBodySent(chunk) {
+          request.bytesReceived += chunk.length;
+        },
+        onResponseStart(c, statusCode, responseHeaders, statusMessage) {
+          responded = true;
+          request.upstreamHeadersAt = upstream.now();
+          if (upstream.tls) request.connection.peerIdentity = slot.peer?.peerIdentity ?? null;
+          // The app's `Connection`/`Keep-Alive` describe its hop to us; node's server decides the
+          // client's (honouring the client's own `Connection: close`).
+          for (const header of hopByHop(responseHeaders.connection)) delete responseHeaders[header];
+          // An HTTP/1.0 client cannot read chunked framing; node's server then delimits by close.
+          if (req.httpVersion === '1.0') delete responseHeaders['transfer-encoding'];
+          if (clientGone) return;
+          res.writeHead(statusCode, statusMessage || undefined, responseHeaders as OutgoingHttpHeaders);
+        },
+        onResponseData(c, chunk) {
+          request.bytesSent += chunk.length;
+          if (clientGone) return;
+          if (!res.write(chunk)) {
+            c.pause();
+            res.once('drain', onDrain);
+          }
+        },
+        onResponseEnd() {
+          res.end();
+        },
+        onResponseError(_, err) {
+          if (clientGone) return;
+          if (!responded) return answerError(res, request, err);
+          // The app went away mid-response: end the client's response so it sees a truncated one
+          // rather than waiting for bytes that never come.
+          request.error ??= 'upstream_reset';
+          addFlag(request, ERROR_KINDS.upstream_reset.flag);
+          res.destroy();
+        },
+      },
+      slot,
+    );
+  }
 
   function answerError(res: ServerResponse, request: RequestRecord, err: Error): void {
     const kind: ErrorKind = request.connection.error === 'downstream_aborted' ? 'downstream_aborted' : classifyError(err, 'upstream');
@@ -243,6 +281,7 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
     },
     close() {
       server.closeAllConnections();
+      pool.destroy();
       agent.destroy();
       proxy.close();
     },
@@ -259,6 +298,21 @@ function meshAgent(tlsOptions: () => MeshTlsOptions): HttpsAgent {
     return socket;
   };
   return agent;
+}
+
+/**
+ * Request headers for the upstream: the client's, less hop-by-hop ones (its `Connection: close`
+ * forwarded would defeat the pool) and those whose framing the pool redoes (transfer-encoding;
+ * expect, which node's server already answered with 100 Continue).
+ */
+function requestHeaders(incoming: IncomingHttpHeaders): Record<string, string | string[]> {
+  const dropped = incoming.connection === undefined ? REQUEST_DROPPED : new Set([...REQUEST_DROPPED, ...hopByHop(incoming.connection)]);
+  const headers: Record<string, string | string[]> = {};
+  for (const name in incoming) {
+    const value = incoming[name];
+    if (value !== undefined && !dropped.has(name)) headers[name] = value;
+  }
+  return headers;
 }
 
 function newRequest(connection: ConnectionRecord, req: IncomingMessage, now: number): RequestRecord {
