@@ -231,10 +231,11 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
         onResponseError(_, err) {
           if (clientGone) return;
           if (!responded) return answerError(res, request, err);
-          // The app went away mid-response: end the client's response so it sees a truncated one
-          // rather than waiting for bytes that never come.
-          request.error ??= 'upstream_reset';
-          addFlag(request, ERROR_KINDS.upstream_reset.flag);
+          // The app went away or stalled mid-response: end the client's response so it sees a
+          // truncated one rather than waiting for bytes that never come.
+          const kind = classifyError(err, 'upstream');
+          request.error ??= kind;
+          addFlag(request, ERROR_KINDS[kind].flag);
           res.destroy();
         },
       },
