@@ -1,5 +1,5 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof): the top frames by self time, self time grouped
-// by where the code lives (node's http/tls/net, http-proxy-3, pino, prom-client, Outrigger, GC),
+// by where the code lives (node's http/tls/net, undici, http-proxy-3, pino, prom-client, Outrigger, GC),
 // and the Outrigger functions by inclusive time. Time in native code (OpenSSL, syscalls) is
 // charged to the JS frame that called it, so "node tls" includes the encryption itself.
 import { readFileSync } from 'node:fs';
@@ -52,6 +52,7 @@ export function areaOf(frame: CallFrame): string {
   // fs.write of a string: pino's SonicBoom handing access-log lines to the file.
   if (url === '' && fn === 'writeString') return 'file writes (access log)';
   if (url.includes('node_modules/http-proxy-3')) return 'http-proxy-3';
+  if (url.includes('node_modules/undici') || url.startsWith('wasm://')) return 'undici (incl. llhttp wasm)';
   if (url.includes('node_modules/pino') || url.includes('node_modules/sonic-boom') || url.includes('node_modules/thread-stream')) return 'pino / sonic-boom';
   if (url.includes('node_modules/prom-client') || url.includes('node_modules/tdigest') || url.includes('node_modules/bintrees')) return 'prom-client';
   if (/\/(apps|libs)\//.test(url)) return 'Outrigger code';

@@ -159,18 +159,18 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
     );
   }
 
-  const hop = ['base-node', 'base-hp3', 'or-inbound'].filter((id) => of(id).length);
+  const hop = ['base-node', 'base-undici', 'or-inbound'].filter((id) => of(id).length);
   if (hop.length === 3) {
     const cpu = (id: string) => med(id, (c) => c.keepAlive.proxyCpuUsPerReq) ?? NaN;
     const rps = (id: string) => med(id, (c) => c.keepAlive.rps) ?? NaN;
     const inbound = ab.find((r) => r.kind !== 'form' && r.label.startsWith('one inbound'));
     const logCost = inbound ? stat(inbound.on.map((x, i) => x.cpuUs - (inbound.off[i]?.cpuUs ?? NaN)))?.median : undefined;
-    out.push('', '### One plaintext HTTP hop: what Node, http-proxy-3 and Outrigger each cost', '');
+    out.push('', '### One plaintext HTTP hop: what Node, undici and Outrigger each cost', '');
     out.push('| one hop, keep-alive, medians | proxy CPU µs/req | added by this layer | req/s |', '|---|---|---|---|');
     out.push(`| bare Node proxy (http.request + pipe) | ${fmt(cpu('base-node'), 1)} | | ${fmt(rps('base-node'))} |`);
-    out.push(`| http-proxy-3 alone | ${fmt(cpu('base-hp3'), 1)} | ${fmt(cpu('base-hp3') - cpu('base-node'), 1)} (the library) | ${fmt(rps('base-hp3'))} |`);
+    out.push(`| node's server + undici's pool, nothing else | ${fmt(cpu('base-undici'), 1)} | ${fmt(cpu('base-undici') - cpu('base-node'), 1)} (undici instead of http.request) | ${fmt(rps('base-undici'))} |`);
     out.push(
-      `| Outrigger inbound, access log to file | ${fmt(cpu('or-inbound'), 1)} | ${fmt(cpu('or-inbound') - cpu('base-hp3'), 1)} (stages, records, metrics, headers, access log${logCost !== undefined ? `; the log alone ${fmt(logCost, 1)} by the A/B below` : ''}) | ${fmt(rps('or-inbound'))} |`,
+      `| Outrigger inbound, access log to file | ${fmt(cpu('or-inbound'), 1)} | ${fmt(cpu('or-inbound') - cpu('base-undici'), 1)} (stages, records, metrics, headers, access log${logCost !== undefined ? `; the log alone ${fmt(logCost, 1)} by the A/B below` : ''}) | ${fmt(rps('or-inbound'))} |`,
     );
   }
 

@@ -173,7 +173,7 @@ function nginxPair(id: string, label: string, layer: 'http' | 'stream'): Topolog
   };
 }
 
-async function startBaseline(env: BenchEnv, cell: CellOptions, mode: 'node' | 'http-proxy-3'): Promise<RunningTopology> {
+async function startBaseline(env: BenchEnv, cell: CellOptions, mode: 'node' | 'undici'): Promise<RunningTopology> {
   const name = `baseline-${mode}`;
   const t0 = performance.now();
   const proc = env.procs.startPinned(name, env.proxyCpu, env.node, [join(import.meta.dirname, 'baseline-proxy.ts'), mode, String(env.appPort)], join(cell.dir, `${name}.out`));
@@ -200,10 +200,10 @@ export const TOPOLOGIES: Topology[] = [
     start: (env, cell) => startBaseline(env, cell, 'node'),
   },
   {
-    id: 'base-hp3',
-    label: 'reference: bare http-proxy-3 (the library under Outrigger), plaintext, no log',
+    id: 'base-undici',
+    label: "reference: bare undici pool (the library under Outrigger's HTTP path), plaintext, no log",
     family: 'baseline',
-    start: (env, cell) => startBaseline(env, cell, 'http-proxy-3'),
+    start: (env, cell) => startBaseline(env, cell, 'undici'),
   },
   nginxPair('nginx-http', 'nginx pair, HTTP (keepalive upstream, mTLS 1.3 between), access log to file', 'http'),
   nginxPair('nginx-stream', 'nginx pair, stream L4 (mTLS 1.3 between), access log to file', 'stream'),
