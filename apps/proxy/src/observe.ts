@@ -40,7 +40,17 @@ export function createObserver({ metrics, accessLog, expiry, now, wallNow, feed 
     metric.inc(labels, delta);
     expiry.touch(metric, labels, delta);
   };
-  const isoAt = (monotonic: number) => new Date(wallNow() - (now() - monotonic)).toISOString();
+  // Requests that start in the same millisecond share one formatted time (toISOString is a few µs).
+  let lastMs = NaN;
+  let lastIso = '';
+  const isoAt = (monotonic: number) => {
+    const ms = Math.floor(wallNow() - (now() - monotonic));
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastIso = new Date(ms).toISOString();
+    }
+    return lastIso;
+  };
   const connectionLabels = (r: ConnectionRecord) => ({ direction: r.direction, tls: r.tls, protocol: r.protocol });
 
   function connectionRouted(record: ConnectionRecord): void {
