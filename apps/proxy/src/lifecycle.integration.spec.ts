@@ -1,6 +1,6 @@
 // A rolling restart under load, as Kubernetes does one: a new sidecar binds the same port
-// (SO_REUSEPORT) and the old one gets SIGTERM while requests flow. Every request that started before
-// the SIGTERM must succeed; the old process fails readiness at once and exits 0 by itself.
+// (SO_REUSEPORT) and the old one gets SIGTERM while requests flow. Every request must succeed, started
+// before the SIGTERM or after it; the old process fails readiness at once and exits 0 by itself.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -61,7 +61,7 @@ function get(agent: Agent, path: string): Promise<number> {
   });
 }
 
-test('rolling restart under load: 0 failed requests among those started before SIGTERM', async (t) => {
+test('rolling restart under load: 0 failed requests, started before SIGTERM or after', async (t) => {
   const old = await startProxy();
   const agent = new Agent({ keepAlive: true, maxSockets: 8 });
   const results: Array<{ startedAt: number; status: number }> = [];
@@ -93,6 +93,9 @@ test('rolling restart under load: 0 failed requests among those started before S
   const afterSig = results.filter((r) => r.startedAt >= sigtermAt);
   const servedAfter = afterSig.filter((r) => r.status === 200).length;
   assert.ok(servedAfter > 0, 'the successor served requests after the handover');
+  // Nor those started after it: each connection to the old sidecar ends with a response that says
+  // `Connection: close`, so the client's pool never sends on one the old sidecar is closing.
+  assert.equal(afterSig.length - servedAfter, 0, `${afterSig.length - servedAfter} of ${afterSig.length} requests started after SIGTERM failed`);
   t.diagnostic(`${before.length} requests before SIGTERM (0 failed); after: ${servedAfter} served, ${afterSig.length - servedAfter} failed; old sidecar exited after ${exitedAfterMs} ms`);
   await waitFor(async () => (await fetch(`http://127.0.0.1:${successor.admin}/ready`)).status === 200, 'the successor stays ready');
 });
@@ -131,5 +134,47 @@ timeouts: { drain: 1s }
   } finally {
     client.destroy();
     held.close();
+  }
+});
+
+test('an idle HTTP keep-alive connection gets a last request answered with Connection: close, or is closed after the grace', async () => {
+  const listenPort = await freePort();
+  const file = join(dir, 'idle-grace.yaml');
+  writeFileSync(file, `admin: { address: 127.0.0.1, port: 0 }
+listeners:
+  - { name: web, address: 127.0.0.1, port: ${listenPort}, tls: none, protocol: http, upstream: "127.0.0.1:${(app.address() as AddressInfo).port}" }
+accessLog: { stdout: false }
+timeouts: { drain: 20s }
+`);
+  const proc = start(process.execPath, [MAIN, '--config', file]);
+  procs.push(proc);
+  await proc.waitForLine(/"msg":"ready"/);
+  // Two keep-alive connections, each with one answered request, then idle.
+  const open = async () => {
+    const socket = connect(listenPort, '127.0.0.1');
+    socket.on('error', () => {});
+    let seen = '';
+    socket.on('data', (d) => (seen += d.toString('latin1')));
+    const closed = new Promise<number>((r) => socket.once('close', () => r(Date.now())));
+    socket.write('GET /first HTTP/1.1\r\nHost: a\r\n\r\n');
+    await waitFor(() => seen.includes('ok /first'), 'first answer');
+    return { socket, closed, seen: () => seen };
+  };
+  const reused = await open();
+  const idle = await open();
+  try {
+    const sigtermAt = Date.now();
+    proc.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    reused.socket.write('GET /last HTTP/1.1\r\nHost: a\r\n\r\n'); // within the grace
+    await reused.closed;
+    assert.match(reused.seen(), /ok \/first[\s\S]*HTTP\/1\.1 200 OK\r\n(?:[^\r\n]+\r\n)*connection: close\r\n[\s\S]*ok \/last$/i, 'the last request is answered and says the connection closes');
+    const idleClosedAfter = (await idle.closed) - sigtermAt;
+    assert.ok(idleClosedAfter >= 900 && idleClosedAfter < 5000, `the idle connection is closed after the 1 s grace, not at once nor at the 20 s deadline (${idleClosedAfter} ms)`);
+    const exit = await new Promise<number | null>((r) => proc.child.once('exit', (code) => r(code)));
+    assert.equal(exit, 0);
+  } finally {
+    reused.socket.destroy();
+    idle.socket.destroy();
   }
 });

@@ -35,7 +35,7 @@ export interface HttpUpstream {
 export interface HttpForwarder {
   /** Serve HTTP/1 on a connection whose first bytes were already peeked and put back. */
   serve(socket: Duplex, record: ConnectionRecord): void;
-  /** Graceful shutdown: idle keep-alive connections close now, busy ones after their current response. */
+  /** Graceful shutdown: busy keep-alive connections close after their current response (sent with `Connection: close`), idle ones after IDLE_DRAIN_GRACE_MS unless a last request comes first. */
   drain(): void;
   close(): void;
 }
@@ -44,6 +44,8 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection'];
 const REQUEST_DROPPED: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'transfer-encoding', 'upgrade', 'expect', 'te']);
 /** Idle keep-alive to clients: longer than common client pools and load balancers (60 s). */
 const KEEP_ALIVE_MS = 65_000;
+/** At a drain, idle keep-alive connections stay open this long for a last request (answered with `Connection: close`). */
+export const IDLE_DRAIN_GRACE_MS = 1_000;
 
 /** One timer per connection waiting for complete request headers (slowloris protection). */
 function createHeaderTimers(onTimeout: (socket: Duplex) => void) {
@@ -85,6 +87,8 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
   const records = new WeakMap<object, ConnectionRecord>();
   /** Requests in progress per client connection (keep-alive idles at 0), for the drain. */
   const inFlight = new Map<Duplex, number>();
+  /** Responses in progress: told `Connection: close` when a drain starts, if not yet sent. */
+  const answering = new Set<ServerResponse>();
   let draining = false;
   // requestTimeout 0: uploads may be long. node enforces headersTimeout only on connections it
   // accepted itself (ours are handed over with emit), so slow headers are bounded by headerTimers.
@@ -120,7 +124,9 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
     const busy = inFlight.get(socket) ?? 0;
     inFlight.set(socket, busy + 1);
     if (draining) res.setHeader('connection', 'close'); // node then closes after this response
+    answering.add(res);
     res.once('close', () => {
+      answering.delete(res);
       if (!inFlight.has(socket)) return; // closed meanwhile (its 'close' removed it)
       const left = (inFlight.get(socket) ?? 1) - 1;
       inFlight.set(socket, left);
@@ -278,7 +284,15 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
     },
     drain() {
       draining = true;
-      for (const [socket, busy] of inFlight) if (busy === 0) socket.end();
+      // A busy connection closes after its response, which says so: its client will not reuse it.
+      for (const res of answering) if (!res.headersSent) res.setHeader('connection', 'close');
+      // An idle one may be in a client's hands this instant (a keep-alive pool sends on it while our
+      // FIN is in flight, and that request fails). During a short grace it is answered with
+      // `Connection: close` instead; those still idle afterwards are closed.
+      const closeIdle = () => {
+        for (const [socket, busy] of inFlight) if (busy === 0) socket.end();
+      };
+      setTimeout(closeIdle, IDLE_DRAIN_GRACE_MS).unref();
     },
     close() {
       server.closeAllConnections();
