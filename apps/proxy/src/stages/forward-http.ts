@@ -77,8 +77,9 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
   const hostForUrl = upstream.host.includes(':') ? `[${upstream.host}]` : upstream.host;
   const upstreamHost = `${hostForUrl}:${upstream.port}`;
   const upstreamOrigin = `http://${upstreamHost}`;
-  // Reused connections to the app; the app's own keep-alive timeout (node: 5 s) closes idle ones,
-  // and node's agent honours its `Keep-Alive: timeout` hint so a closing socket is not reused.
+  // Reused connections to the app (or the peer's sidecar); the app's own keep-alive timeout (node:
+  // 5 s) closes idle ones, and the pool honours its `Keep-Alive: timeout` hint less a margin so a
+  // closing connection is not reused (upstream-pool.ts).
   const pool = createUpstreamPool({ host: upstream.host, port: upstream.port, tls: upstream.tls, connectTimeoutMs: upstream.connectTimeoutMs });
   // WebSocket upgrades go through http-proxy-3 on connections of their own (never pooled).
   const agent = upstream.tls ? meshAgent(upstream.tls) : new Agent({ keepAlive: false });
