@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, start, waitFor, type Started } from '@outrigger/testing';
+import { IDLE_DRAIN_GRACE_MS } from './stages/forward-http.ts';
 
 const MAIN = resolve(import.meta.dirname, 'main.ts');
 let dir: string;
@@ -34,6 +35,22 @@ async function startProxy(): Promise<{ proc: Started; admin: number }> {
   procs.push(proc);
   await proc.waitForLine(/"msg":"ready"/);
   return { proc, admin };
+}
+
+/** A proxy with one listener on a fresh port, to `upstreamPort`, and the given drain deadline. */
+async function startOne(name: string, protocol: 'http' | 'tcp', upstreamPort: number, drain: string): Promise<{ proc: Started; listenPort: number }> {
+  const listenPort = await freePort();
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, `admin: { address: 127.0.0.1, port: 0 }
+listeners:
+  - { name: ${name}, address: 127.0.0.1, port: ${listenPort}, tls: none, protocol: ${protocol}, upstream: "127.0.0.1:${upstreamPort}" }
+accessLog: { stdout: false }
+timeouts: { drain: ${drain} }
+`);
+  const proc = start(process.execPath, [MAIN, '--config', file]);
+  procs.push(proc);
+  await proc.waitForLine(/"msg":"ready"/);
+  return { proc, listenPort };
 }
 
 before(async () => {
@@ -113,17 +130,7 @@ test('the drain deadline holds: an opaque connection that stays open is closed a
   // must not wait for it past its deadline (Kubernetes would SIGKILL the pod at its grace period).
   const held = createTcpServer((s) => s.pipe(s)); // echo, never closes first
   await new Promise<void>((r) => held.listen(0, '127.0.0.1', r));
-  const listenPort = await freePort();
-  const file = join(dir, 'drain-deadline.yaml');
-  writeFileSync(file, `admin: { address: 127.0.0.1, port: 0 }
-listeners:
-  - { name: db, address: 127.0.0.1, port: ${listenPort}, tls: none, protocol: tcp, upstream: "127.0.0.1:${(held.address() as AddressInfo).port}" }
-accessLog: { stdout: false }
-timeouts: { drain: 1s }
-`);
-  const proc = start(process.execPath, [MAIN, '--config', file]);
-  procs.push(proc);
-  await proc.waitForLine(/"msg":"ready"/);
+  const { proc, listenPort } = await startOne('db', 'tcp', (held.address() as AddressInfo).port, '1s');
   const client = connect(listenPort, '127.0.0.1');
   try {
     client.write('ping');
@@ -146,17 +153,7 @@ timeouts: { drain: 1s }
 });
 
 test('an idle HTTP keep-alive connection gets a last request answered with Connection: close, or is closed after the grace', async () => {
-  const listenPort = await freePort();
-  const file = join(dir, 'idle-grace.yaml');
-  writeFileSync(file, `admin: { address: 127.0.0.1, port: 0 }
-listeners:
-  - { name: web, address: 127.0.0.1, port: ${listenPort}, tls: none, protocol: http, upstream: "127.0.0.1:${(app.address() as AddressInfo).port}" }
-accessLog: { stdout: false }
-timeouts: { drain: 20s }
-`);
-  const proc = start(process.execPath, [MAIN, '--config', file]);
-  procs.push(proc);
-  await proc.waitForLine(/"msg":"ready"/);
+  const { proc, listenPort } = await startOne('web', 'http', (app.address() as AddressInfo).port, '20s');
   // Two keep-alive connections, each with one answered request, then idle.
   const open = async () => {
     const socket = connect(listenPort, '127.0.0.1');
@@ -178,7 +175,7 @@ timeouts: { drain: 20s }
     await reused.closed;
     assert.match(reused.seen(), /ok \/first[\s\S]*HTTP\/1\.1 200 OK\r\n(?:[^\r\n]+\r\n)*connection: close\r\n[\s\S]*ok \/last$/i, 'the last request is answered and says the connection closes');
     const idleClosedAfter = (await idle.closed) - sigtermAt;
-    assert.ok(idleClosedAfter >= 900 && idleClosedAfter < 5000, `the idle connection is closed after the 1 s grace, not at once nor at the 20 s deadline (${idleClosedAfter} ms)`);
+    assert.ok(idleClosedAfter >= IDLE_DRAIN_GRACE_MS - 100 && idleClosedAfter < IDLE_DRAIN_GRACE_MS + 4000, `the idle connection is closed after the ${IDLE_DRAIN_GRACE_MS} ms grace, not at once nor at the 20 s deadline (${idleClosedAfter} ms)`);
     const exit = await new Promise<number | null>((r) => proc.child.once('exit', (code) => r(code)));
     assert.equal(exit, 0);
   } finally {

@@ -40,7 +40,7 @@ export interface HttpForwarder {
   close(): void;
 }
 
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection'];
+const HOP_BY_HOP: readonly string[] = ['connection', 'keep-alive', 'proxy-connection'];
 const REQUEST_DROPPED: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'transfer-encoding', 'upgrade', 'expect', 'te']);
 /** Idle keep-alive to clients: longer than common client pools and load balancers (60 s). */
 const KEEP_ALIVE_MS = 65_000;
@@ -64,13 +64,19 @@ function createHeaderTimers(onTimeout: (socket: Duplex) => void) {
   };
 }
 
-/** The fixed hop-by-hop headers plus those a Connection header names. */
-function hopByHop(connection: string | string[] | undefined): string[] {
-  const listed = (Array.isArray(connection) ? connection.join(',') : (connection ?? ''))
+/** Header names a Connection header lists beyond its usual tokens (close, keep-alive, upgrade). */
+function listedInConnection(connection: string | string[] | undefined): string[] {
+  if (connection === undefined) return [];
+  return (Array.isArray(connection) ? connection.join(',') : connection)
     .split(',')
     .map((t) => t.trim().toLowerCase())
     .filter((t) => t && t !== 'close' && t !== 'keep-alive' && t !== 'upgrade');
-  return [...HOP_BY_HOP, ...listed];
+}
+
+/** The fixed hop-by-hop headers plus those a Connection header names (the fixed list itself, usually). */
+function hopByHop(connection: string | string[] | undefined): readonly string[] {
+  const listed = listedInConnection(connection);
+  return listed.length === 0 ? HOP_BY_HOP : [...HOP_BY_HOP, ...listed];
 }
 
 export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
@@ -322,7 +328,8 @@ function meshAgent(tlsOptions: () => MeshTlsOptions): HttpsAgent {
  * expect, which node's server already answered with 100 Continue).
  */
 function requestHeaders(incoming: IncomingHttpHeaders): Record<string, string | string[]> {
-  const dropped = incoming.connection === undefined ? REQUEST_DROPPED : new Set([...REQUEST_DROPPED, ...hopByHop(incoming.connection)]);
+  const listed = listedInConnection(incoming.connection);
+  const dropped = listed.length === 0 ? REQUEST_DROPPED : new Set([...REQUEST_DROPPED, ...listed]);
   const headers: Record<string, string | string[]> = {};
   for (const name in incoming) {
     const value = incoming[name];

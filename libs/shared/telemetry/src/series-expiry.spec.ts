@@ -35,3 +35,22 @@ test('idle series are removed, fresh ones and non-zero gauges stay', async () =>
     expiry.stop();
   }
 });
+
+test('one series whatever the order its labels are written in; other values stay other series', () => {
+  let clock = 0;
+  const registry = new Registry();
+  const gauge = new Gauge({ name: 't_open2', help: 'h', labelNames: ['direction', 'tls'], registers: [registry] });
+  const expiry = startSeriesExpiry({ idleMs: 1000, intervalMs: 1_000_000, now: () => clock });
+  try {
+    expiry.touch(gauge, { direction: 'inbound', tls: 'mutual' }, +1);
+    expiry.touch(gauge, { tls: 'mutual', direction: 'inbound' }, -1);
+    expiry.touch(gauge, { direction: 'outbound', tls: 'mutual' }, +1);
+    assert.equal(expiry.size, 2);
+    clock = 1500;
+    // The first series' +1 and -1 met in one entry: back at zero, it is idle and goes.
+    assert.equal(expiry.sweep(), 1);
+    assert.equal(expiry.size, 1);
+  } finally {
+    expiry.stop();
+  }
+});
