@@ -10,8 +10,8 @@ import type { Proc } from './procs.ts';
 import type { RunningTopology, Topology } from './topologies.ts';
 
 export interface AbResult {
-  /** 'access-log': A logs, B does not (or A/A). 'form': A runs the bundle, B the sources. */
-  kind: 'access-log' | 'form';
+  /** 'access-log': A logs, B does not (or A/A). 'form': A runs the bundle, B the sources. 'version': A the proxy measured, B the one of `--vs-ref`. */
+  kind: 'access-log' | 'form' | 'version';
   label: string;
   rounds: number;
   durationS: number;

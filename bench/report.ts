@@ -163,7 +163,7 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
   if (hop.length === 3) {
     const cpu = (id: string) => med(id, (c) => c.keepAlive.proxyCpuUsPerReq) ?? NaN;
     const rps = (id: string) => med(id, (c) => c.keepAlive.rps) ?? NaN;
-    const inbound = ab.find((r) => r.kind !== 'form' && r.label.startsWith('one inbound'));
+    const inbound = ab.find((r) => r.kind === 'access-log' && r.label.startsWith('one inbound'));
     const logCost = inbound ? stat(inbound.on.map((x, i) => x.cpuUs - (inbound.off[i]?.cpuUs ?? NaN)))?.median : undefined;
     out.push('', '### One plaintext HTTP hop: what Node, undici and Outrigger each cost', '');
     out.push('| one hop, keep-alive, medians | proxy CPU µs/req | added by this layer | req/s |', '|---|---|---|---|');
@@ -175,7 +175,8 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
   }
 
   const forms = ab.filter((r) => r.kind === 'form');
-  ab = ab.filter((r) => r.kind !== 'form');
+  const versions = ab.filter((r) => r.kind === 'version');
+  ab = ab.filter((r) => r.kind === 'access-log');
   const abRows = (r: AbResult) => {
     const pairs = r.on.map((x, i) => [x, r.off[i]] as const).filter((p): p is readonly [{ cpuUs: number; rps: number }, { cpuUs: number; rps: number }] => p[1] !== undefined);
     return {
@@ -185,19 +186,30 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
       lost: cell(stat(pairs.map(([a, b]) => 100 * (1 - a.rps / b.rps))), 1),
     };
   };
-  if (forms.length) {
-    out.push('', '### Bundle or sources: the same sidecar started two ways', '');
+  /** A side-by-side A/B table: heading, what A and B are, the column names of A and B. */
+  const abTable = (rs: AbResult[], heading: string, what: string, a: string, b: string, note: string) => {
+    if (!rs.length) return;
+    out.push('', heading, '');
     out.push(
-      `A/B as below: the sidecar from its bundle (\`tools/build.ts\`, what the image runs) and from its TypeScript sources (type stripping), side by side, ${forms[0]?.rounds ?? 0} alternating rounds of \`wrk -c50 -d${forms[0]?.durationS ?? 0}s\`. Start-up and memory of the two forms are in the tables above (bundle) and in the hand-written notes below (sources).`,
+      `A/B as below: ${what}, side by side, ${rs[0]?.rounds ?? 0} alternating rounds of \`wrk -c50 -d${rs[0]?.durationS ?? 0}s\`.${note}`,
       '',
-      '| path | proxy CPU µs/req, bundle | sources | extra CPU of the bundle, % | throughput lost with the bundle, % |',
+      `| path | proxy CPU µs/req, ${a} | ${b} | extra CPU of ${a === 'A' ? 'A' : `the ${a}`}, % | throughput lost with ${a === 'A' ? 'A' : `the ${a}`}, % |`,
       '|---|---|---|---|---|',
     );
-    for (const r of forms) {
+    for (const r of rs) {
       const x = abRows(r);
       out.push(`| ${r.label} | ${x.a} | ${x.b} | ${x.extra} | ${x.lost} |`);
     }
-  }
+  };
+  abTable(
+    forms,
+    '### Bundle or sources: the same sidecar started two ways',
+    'the sidecar from its bundle (`tools/build.ts`, what the image runs) and from its TypeScript sources (type stripping)',
+    'bundle',
+    'sources',
+    ' Start-up and memory of the two forms are in the tables above (bundle) and in the hand-written notes below (sources).',
+  );
+  abTable(versions, '### This version against another (`--vs-ref`)', 'the proxy measured here (A) and the proxy as committed at another ref (B), both from their bundles', 'A', 'B', ' A negative extra CPU is what A saves.');
 
   if (ab.length || (of('or-http').length && of('or-http-nolog').length)) {
     out.push('', '### Access-log overhead (issue 6: "access logging on costs less than 10% throughput")', '');

@@ -12,7 +12,7 @@ import { runAccessLogAb, type AbResult } from './access-log-ab.ts';
 import { ensurePeers, nginxCan } from './peers.ts';
 import { createProcs, machineBusyPct, sleep, waitFor } from './procs.ts';
 import { renderReport, type CellResult } from './report.ts';
-import { TOPOLOGIES, type BenchEnv } from './topologies.ts';
+import { TOPOLOGIES, type BenchEnv, type Topology } from './topologies.ts';
 import { describeWorkingTree, snapshotAt } from './snapshot.ts';
 
 const HERE = import.meta.dirname;
@@ -42,6 +42,9 @@ const USAGE = `usage: node bench/run.ts [options]        (sudo only to apt-get m
                       the bundle that tools/build.ts makes and the image runs
   --proxy-node-flags=F node flags for every Outrigger sidecar, space-separated (V8 heap settings);
                       write it with '=' since the value starts with a dash
+  --vs-ref REF        also an A/B of the inbound sidecar and the HTTP pair against the proxy as
+                      committed at REF (both bundles, side by side, alternating rounds): what a
+                      change bought, without the drift between two runs
   --form-ab           also an A/B of the inbound sidecar run from its bundle and from its sources
   --ab-rounds N       alternating rounds of the A/B (default 12; a multiple of 4 balances it)
   --ab-seconds S      length of each A/B round (default 3)
@@ -55,6 +58,7 @@ const { values: o } = parseArgs({
     reps: { type: 'string', default: '3' },
     only: { type: 'string' },
     ref: { type: 'string' },
+    'vs-ref': { type: 'string' },
     quick: { type: 'boolean', default: false },
     duration: { type: 'string', default: '6' },
     'close-duration': { type: 'string', default: '3' },
@@ -248,6 +252,24 @@ async function main(): Promise<void> {
       ab.push(await runAccessLogAb(ctx, label, on, off, AB_ROUNDS, AB_SECONDS));
     } catch (err) {
       skipped.push(`access-log A/B (${label}): ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  if (o['vs-ref'] && !stopping) {
+    const other = snapshotAt(REPO, o['vs-ref'], join(runDir, 'src-vs'));
+    const otherMain = join(runDir, 'bundle-vs', 'outrigger-proxy.mjs');
+    execFileSync(node, [join(other.root, 'tools/build.ts'), '--out', join(runDir, 'bundle-vs')], { cwd: other.root, stdio: ['ignore', 'ignore', 'pipe'] });
+    for (const id of ['or-inbound', 'or-http']) {
+      const t = TOPOLOGIES.find((x) => x.id === id);
+      if (!t || (only && !only.has(id)) || stopping) continue;
+      const label = `${t.label}: ${source.commit}${o.ref ? '' : ' (working tree)'} (A) vs ${other.commit} (B)`;
+      const vs: Topology = { ...t, id: `${id}-vs`, start: (e, cell) => t.start(e, { ...cell, proxyMain: otherMain }) };
+      log(`version A/B: ${label}, ${AB_ROUNDS} alternating rounds of ${AB_SECONDS} s`);
+      try {
+        await waitForQuiet();
+        ab.push(await runAccessLogAb(ctx, label, t, vs, AB_ROUNDS, AB_SECONDS, 'version'));
+      } catch (err) {
+        skipped.push(`version A/B (${id}): ${(err as Error).message.split('\n')[0]}`);
+      }
     }
   }
   const inbound = TOPOLOGIES.find((t) => t.id === 'or-inbound');

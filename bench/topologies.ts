@@ -32,6 +32,8 @@ export interface CellOptions {
   cpuOf?: (sidecar: string) => number;
   /** Run the sidecars from the TypeScript sources rather than env.proxyMain. */
   fromSource?: boolean;
+  /** Run the sidecars from this bundle rather than env.proxyMain (`--vs-ref`: the other version). */
+  proxyMain?: string;
 }
 
 export interface Startup {
@@ -92,7 +94,7 @@ async function startOutrigger(env: BenchEnv, cell: CellOptions, sidecar: Omit<Ou
   const t0 = performance.now();
   const cpu = cell.cpuOf?.(sidecar.name) ?? env.proxyCpu;
   const flags = [...env.proxyNodeFlags, ...(cell.nodeFlags?.(sidecar.name) ?? [])];
-  const proc = env.procs.startPinned(sidecar.name, cpu, env.node, [...flags, cell.fromSource ? env.proxySourceMain : env.proxyMain, '--config', config], join(cell.dir, `${sidecar.name}.out`));
+  const proc = env.procs.startPinned(sidecar.name, cpu, env.node, [...flags, cell.fromSource ? env.proxySourceMain : (cell.proxyMain ?? env.proxyMain), '--config', config], join(cell.dir, `${sidecar.name}.out`));
   const ready = await waitFor(
     `${sidecar.name} ready line`,
     () => {

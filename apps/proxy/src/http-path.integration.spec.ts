@@ -29,6 +29,7 @@ describe('the HTTP path', () => {
       return void setTimeout(() => req.socket.destroy(), 50);
     }
     if (req.url === '/stall') return; // never answers
+    if (req.url === '/slow-ok') return void tickThenEnd(res, 30); // 1.5 s: longer than the header timeout
     res.end(`ok ${req.url}`);
   });
   app.on('connection', () => appConnections++);
@@ -39,6 +40,17 @@ describe('the HTTP path', () => {
       clearInterval(timer);
       if (!res.writableFinished) aborted.push(url);
     });
+  }
+  function tickThenEnd(res: ServerResponse, ticks: number): void {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    let sent = 0;
+    const timer = setInterval(() => {
+      res.write('tick\n');
+      if (++sent === ticks) {
+        clearInterval(timer);
+        res.end('done\n');
+      }
+    }, 50);
   }
   const greeter = createServer((s) => s.on('error', () => {}).end('220 smtp.example ESMTP ready\r\n'));
   const wss = new WebSocketServer({ noServer: true });
@@ -135,6 +147,17 @@ limits: { maxRequestHeaderBytes: 4096 }
       socket.on('error', () => resolvePromise(data));
     });
     assert.match(reply, /^HTTP\/1\.1 408/);
+  });
+
+  test('the header timer guards idle connections only: a response longer than it completes, and the connection is reused', async () => {
+    // timeouts.requestHeaders is 1 s; /slow-ok takes 1.5 s (a chunk every 50 ms keeps the
+    // upstream response timeout away). curl sends the second request on the same connection.
+    const r = await curl('-s', '-w', '%{num_connects}\n', url('/slow-ok'), url('/after-slow'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^(tick\n){30}done\n1\nok \/after-slow0\n$/);
+    const line = JSON.parse(await logLine('/slow-ok')) as Record<string, unknown>;
+    assert.equal(line.response_code, 200);
+    assert.equal(line.error, null);
   });
 
   test('oversized request headers get 431 with the error kind', async () => {

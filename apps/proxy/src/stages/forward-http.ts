@@ -47,21 +47,23 @@ const KEEP_ALIVE_MS = 65_000;
 /** At a drain, idle keep-alive connections stay open this long for a last request (answered with `Connection: close`). */
 export const IDLE_DRAIN_GRACE_MS = 1_000;
 
-/** One timer per connection waiting for complete request headers (slowloris protection). */
-function createHeaderTimers(onTimeout: (socket: Duplex) => void) {
-  const timers = new WeakMap<Duplex, NodeJS.Timeout>();
-  return {
-    arm(socket: Duplex, ms: number) {
-      clearTimeout(timers.get(socket));
-      const timer = setTimeout(() => onTimeout(socket), ms);
-      timer.unref();
-      timers.set(socket, timer);
-    },
-    disarm(socket: Duplex) {
-      clearTimeout(timers.get(socket));
-      timers.delete(socket);
-    },
-  };
+/** What the forwarder keeps per client connection, in one place (one Map lookup per request). */
+interface ClientConnection {
+  readonly socket: Duplex;
+  readonly record: ConnectionRecord;
+  /** Requests in progress (keep-alive idles at 0), for the drain and the header timer. */
+  busy: number;
+  /**
+   * Slowloris guard: while the connection is idle (busy 0), the next request's headers must be
+   * complete before this fires. One timer per connection, refreshed after each response instead
+   * of a new one per request; it does nothing if it fires while a request is in progress.
+   */
+  headerTimer: NodeJS.Timeout | null;
+  /** The header timer's period is the keep-alive one (after the first response), not the first request's. */
+  keptAlive: boolean;
+  /** x-forwarded-for/-port values for this connection's client, computed at its first request. */
+  forwardedFor: string | null;
+  forwardedPort: string;
 }
 
 /** Header names a Connection header lists beyond its usual tokens (close, keep-alive, upgrade). */
@@ -91,14 +93,12 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
   const agent = upstream.tls ? meshAgent(upstream.tls) : new Agent({ keepAlive: false });
   const scheme = upstream.tls ? 'https' : 'http';
   const proxy = createProxyServer({ target: `${scheme}://${upstreamHost}`, agent, xfwd: false, ws: true, secure: true, connectTimeout: upstream.connectTimeoutMs });
-  const records = new WeakMap<object, ConnectionRecord>();
-  /** Requests in progress per client connection (keep-alive idles at 0), for the drain. */
-  const inFlight = new Map<Duplex, number>();
+  const connections = new Map<Duplex, ClientConnection>();
   /** Responses in progress: told `Connection: close` when a drain starts, if not yet sent. */
   const answering = new Set<ServerResponse>();
   let draining = false;
   // requestTimeout 0: uploads may be long. node enforces headersTimeout only on connections it
-  // accepted itself (ours are handed over with emit), so slow headers are bounded by headerTimers.
+  // accepted itself (ours are handed over with emit), so slow headers are bounded by headerTimer.
   const server = new Server({
     keepAliveTimeout: KEEP_ALIVE_MS,
     requestTimeout: 0,
@@ -108,45 +108,47 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
   // would abort the request on the client's FIN without this.
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
 
-  const headerTimers = createHeaderTimers((socket) => {
-    const connection = records.get(socket);
-    if (connection) connection.error ??= 'request_header_timeout';
+  const onHeaderTimeout = (conn: ClientConnection) => {
+    const socket = conn.socket;
+    if (conn.busy > 0 || socket.destroyed) return;
+    conn.record.error ??= 'request_header_timeout';
     if (socket.writable) socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\nx-outrigger-error: request_header_timeout\r\ncontent-length: 0\r\n\r\n');
     setTimeout(() => socket.destroy(), 1000).unref();
-  });
+  };
+  /** Idle again: the next request's headers are due within keep-alive + headers timeout. */
+  const awaitNextRequest = (conn: ClientConnection) => {
+    if (conn.keptAlive) {
+      conn.headerTimer?.refresh();
+      return;
+    }
+    conn.keptAlive = true;
+    clearTimeout(conn.headerTimer ?? undefined);
+    conn.headerTimer = setTimeout(onHeaderTimeout, KEEP_ALIVE_MS + upstream.headersTimeoutMs, conn).unref();
+  };
 
   // WebSocket upgrades only: the client went away while the upgrade was in flight.
   proxy.on('econnreset', () => {});
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const connection = records.get(req.socket);
-    if (!connection) {
+    // The socket as of now: node detaches it from req once the response is done.
+    const socket = req.socket;
+    const conn = connections.get(socket);
+    if (!conn) {
       res.destroy();
       return;
     }
+    const connection = conn.record;
     connection.requests++;
-    // The socket as of now: node detaches it from req once the response is done.
-    const socket = req.socket;
-    headerTimers.disarm(socket);
-    const busy = inFlight.get(socket) ?? 0;
-    inFlight.set(socket, busy + 1);
+    conn.busy++;
     if (draining) res.setHeader('connection', 'close'); // node then closes after this response
     answering.add(res);
+    const request = newRequest(connection, req, upstream.now());
+    if (!req.headers['x-request-id']) req.headers['x-request-id'] = request.requestId;
+    if (upstream.forwardedHeaders) setForwardedHeaders(req, conn);
+    let clientGone: (() => void) | null = null;
+    // One listener per response for everything that happens when it ends.
     res.once('close', () => {
       answering.delete(res);
-      if (!inFlight.has(socket)) return; // closed meanwhile (its 'close' removed it)
-      const left = (inFlight.get(socket) ?? 1) - 1;
-      inFlight.set(socket, left);
-      if (draining && left === 0) socket.end();
-    });
-    const request = newRequest(connection, req, upstream.now());
-    // The next request on this connection must arrive with complete headers in time too.
-    res.once('finish', () => {
-      if (!socket.destroyed) headerTimers.arm(socket, KEEP_ALIVE_MS + upstream.headersTimeoutMs);
-    });
-    if (!req.headers['x-request-id']) req.headers['x-request-id'] = request.requestId;
-    if (upstream.forwardedHeaders) setForwardedHeaders(req, connection);
-    res.once('close', () => {
       request.responseCode = res.statusCode;
       if (!res.writableFinished) {
         request.error ??= 'downstream_aborted';
@@ -154,6 +156,10 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
         request.responseCode = res.headersSent ? res.statusCode : 0;
       }
       upstream.onRequestEnd(request);
+      if (!res.writableFinished) clientGone?.();
+      if (--conn.busy > 0 || !connections.has(socket)) return; // busy, or closed meanwhile
+      if (draining) socket.end();
+      else awaitNextRequest(conn);
     });
     if (connection.denied) {
       // The connection's peer is not on the port's allow-list: answer, never forward.
@@ -163,10 +169,10 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
       res.end(`outrigger: authz_denied: ${connection.peerIdentity ?? 'a peer without a mesh identity'} may not call this port (${connection.denied})\n`);
       return;
     }
-    forward(req, res, request);
+    clientGone = forward(req, res, request);
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const connection = records.get(socket);
+    const connection = connections.get(socket)?.record;
     socket.on('error', () => {});
     proxy.ws(req, socket, head, {}, (err) => {
       if (connection) connection.error ??= classifyError(err, 'upstream');
@@ -176,7 +182,7 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     // Malformed requests, oversized headers, slow headers (slowloris): answered and closed.
     const kind = classifyError(err, 'downstream');
-    const connection = records.get(socket);
+    const connection = connections.get(socket)?.record;
     if (connection) connection.error ??= kind;
     const status = ERROR_KINDS[kind].httpStatus;
     if (socket.writable && status && kind !== 'downstream_aborted') {
@@ -184,8 +190,11 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
     } else socket.destroy();
   });
 
-  /** One request to the upstream on the pool; its answer is written to `res` as it arrives. */
-  function forward(req: IncomingMessage, res: ServerResponse, request: RequestRecord): void {
+  /**
+   * One request to the upstream on the pool; its answer is written to `res` as it arrives.
+   * Returns what to call if the client goes away before the response is complete.
+   */
+  function forward(req: IncomingMessage, res: ServerResponse, request: RequestRecord): () => void {
     const headers = requestHeaders(req.headers);
     const length = req.headers['content-length'];
     const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
@@ -193,11 +202,6 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
     let controller: Dispatcher.DispatchController | null = null;
     let clientGone = false;
     let responded = false;
-    res.once('close', () => {
-      if (res.writableFinished) return;
-      clientGone = true;
-      controller?.abort(new OutriggerError('downstream_aborted'));
-    });
     const onDrain = () => controller?.resume();
     request.upstreamStartedAt = upstream.now();
     pool.dispatch(
@@ -254,6 +258,10 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
       },
       slot,
     );
+    return () => {
+      clientGone = true;
+      controller?.abort(new OutriggerError('downstream_aborted'));
+    };
   }
 
   function answerError(res: ServerResponse, request: RequestRecord, err: Error): void {
@@ -273,7 +281,8 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
     serve(socket, record) {
       record.protocol = 'http/1.1';
       record.upstreamHost = upstreamHost;
-      records.set(socket, record);
+      const conn: ClientConnection = { socket, record, busy: 0, headerTimer: null, keptAlive: false, forwardedFor: null, forwardedPort: '' };
+      connections.set(socket, conn);
       // node's HTTP server reads a fresh socket's handle directly, bypassing the stream buffer
       // where detection put the peeked bytes back; marking the handle consumed keeps it on the
       // stream path, so those bytes are parsed first. Without peeked bytes the fast path stays.
@@ -282,11 +291,10 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
       if (peeked && handle) handle._consumed = true;
       server.emit('connection', socket);
       socket.resume();
-      headerTimers.arm(socket, upstream.headersTimeoutMs);
-      inFlight.set(socket, 0);
+      conn.headerTimer = setTimeout(onHeaderTimeout, upstream.headersTimeoutMs, conn).unref();
       socket.once('close', () => {
-        headerTimers.disarm(socket);
-        inFlight.delete(socket);
+        clearTimeout(conn.headerTimer ?? undefined);
+        connections.delete(socket);
       });
     },
     drain() {
@@ -297,7 +305,7 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
       // FIN is in flight, and that request fails). During a short grace it is answered with
       // `Connection: close` instead; those still idle afterwards are closed.
       const closeIdle = () => {
-        for (const [socket, busy] of inFlight) if (busy === 0) socket.end();
+        for (const conn of connections.values()) if (conn.busy === 0) conn.socket.end();
       };
       setTimeout(closeIdle, IDLE_DRAIN_GRACE_MS).unref();
     },
@@ -361,14 +369,18 @@ function newRequest(connection: ConnectionRecord, req: IncomingMessage, now: num
 }
 
 /** x-forwarded-for (appended), -proto, -port and -host, as nginx and Envoy set them for the app. */
-function setForwardedHeaders(req: IncomingMessage, connection: ConnectionRecord): void {
+function setForwardedHeaders(req: IncomingMessage, conn: ClientConnection): void {
   const socket = req.socket as IncomingMessage['socket'] & { encrypted?: boolean };
+  if (conn.forwardedFor === null) {
+    conn.forwardedFor = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    conn.forwardedPort = String(socket.localPort ?? '');
+  }
   // A mesh hop is the sidecars' TLS: the client itself spoke plain http.
-  const client = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  const client = conn.forwardedFor;
   const prior = req.headers['x-forwarded-for'];
   req.headers['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client}` : client;
-  req.headers['x-forwarded-proto'] = socket.encrypted && !connection.meshHop ? 'https' : 'http';
-  req.headers['x-forwarded-port'] = String(socket.localPort ?? '');
+  req.headers['x-forwarded-proto'] = socket.encrypted && !conn.record.meshHop ? 'https' : 'http';
+  req.headers['x-forwarded-port'] = conn.forwardedPort;
   if (req.headers.host && !req.headers['x-forwarded-host']) req.headers['x-forwarded-host'] = req.headers.host;
 }
 
