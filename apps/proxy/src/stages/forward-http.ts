@@ -145,7 +145,7 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
     const request = newRequest(connection, req, upstream.now());
     if (!req.headers['x-request-id']) req.headers['x-request-id'] = request.requestId;
     if (upstream.forwardedHeaders) setForwardedHeaders(req, conn);
-    let clientGone: (() => void) | null = null;
+    let exchange: Exchange | null = null;
     // One listener per response for everything that happens when it ends.
     res.once('close', () => {
       answering.delete(res);
@@ -156,7 +156,7 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
         request.responseCode = res.headersSent ? res.statusCode : 0;
       }
       upstream.onRequestEnd(request);
-      if (!res.writableFinished) clientGone?.();
+      if (!res.writableFinished) exchange?.abandon();
       if (--conn.busy > 0 || !connections.has(socket)) return; // busy, or closed meanwhile
       if (draining) socket.end();
       else awaitNextRequest(conn);
@@ -169,7 +169,7 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
       res.end(`outrigger: authz_denied: ${connection.peerIdentity ?? 'a peer without a mesh identity'} may not call this port (${connection.denied})\n`);
       return;
     }
-    clientGone = forward(req, res, request);
+    exchange = forward(req, res, request);
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const connection = connections.get(socket)?.record;
@@ -194,15 +194,11 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
    * One request to the upstream on the pool; its answer is written to `res` as it arrives.
    * Returns what to call if the client goes away before the response is complete.
    */
-  function forward(req: IncomingMessage, res: ServerResponse, request: RequestRecord): () => void {
+  function forward(req: IncomingMessage, res: ServerResponse, request: RequestRecord): Exchange {
     const headers = requestHeaders(req.headers);
     const length = req.headers['content-length'];
     const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-    const slot: PeerSlot = { peer: null };
-    let controller: Dispatcher.DispatchController | null = null;
-    let clientGone = false;
-    let responded = false;
-    const onDrain = () => controller?.resume();
+    const exchange = new Exchange(req, res, request, upstream.now, upstream.tls !== undefined);
     request.upstreamStartedAt = upstream.now();
     pool.dispatch(
       {
@@ -214,67 +210,10 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
         headersTimeout: upstream.responseTimeoutMs,
         bodyTimeout: upstream.responseTimeoutMs,
       },
-      {
-        onRequestStart(c) {
-          controller = c;
-          if (clientGone) c.abort(new OutriggerError('downstream_aborted'));
-        },
-        onBodySent(chunk) {
-          request.bytesReceived += chunk.length;
-        },
-        onResponseStart(c, statusCode, responseHeaders, statusMessage) {
-          responded = true;
-          request.upstreamHeadersAt = upstream.now();
-          if (upstream.tls) request.connection.peerIdentity = slot.peer?.peerIdentity ?? null;
-          // The app's `Connection`/`Keep-Alive` describe its hop to us; node's server decides the
-          // client's (honouring the client's own `Connection: close`).
-          for (const header of hopByHop(responseHeaders.connection)) delete responseHeaders[header];
-          // An HTTP/1.0 client cannot read chunked framing; node's server then delimits by close.
-          if (req.httpVersion === '1.0') delete responseHeaders['transfer-encoding'];
-          if (clientGone) return;
-          res.writeHead(statusCode, statusMessage || undefined, responseHeaders as OutgoingHttpHeaders);
-        },
-        onResponseData(c, chunk) {
-          request.bytesSent += chunk.length;
-          if (clientGone) return;
-          if (!res.write(chunk)) {
-            c.pause();
-            res.once('drain', onDrain);
-          }
-        },
-        onResponseEnd() {
-          res.end();
-        },
-        onResponseError(_, err) {
-          if (clientGone) return;
-          if (!responded) return answerError(res, request, err);
-          // The app went away or stalled mid-response: end the client's response so it sees a
-          // truncated one rather than waiting for bytes that never come.
-          const kind = classifyError(err, 'upstream');
-          request.error ??= kind;
-          addFlag(request, ERROR_KINDS[kind].flag);
-          res.destroy();
-        },
-      },
-      slot,
+      exchange,
+      exchange.meshed ? exchange : null,
     );
-    return () => {
-      clientGone = true;
-      controller?.abort(new OutriggerError('downstream_aborted'));
-    };
-  }
-
-  function answerError(res: ServerResponse, request: RequestRecord, err: Error): void {
-    const kind: ErrorKind = request.connection.error === 'downstream_aborted' ? 'downstream_aborted' : classifyError(err, 'upstream');
-    request.error = kind;
-    addFlag(request, ERROR_KINDS[kind].flag);
-    const status = ERROR_KINDS[kind].httpStatus;
-    if (res.headersSent || !status) {
-      res.destroy();
-      return;
-    }
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-outrigger-error': kind });
-    res.end(`outrigger: ${kind}: ${ERROR_KINDS[kind].description}\n`);
+    return exchange;
   }
 
   return {
@@ -316,6 +255,98 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
       proxy.close();
     },
   };
+}
+
+/**
+ * One request on its way to the upstream and back: undici's handler for it (a class, not a fresh
+ * object of closures per request), and the slot that learns which pooled connection, so which
+ * peer, carried it.
+ */
+class Exchange implements Dispatcher.DispatchHandler, PeerSlot {
+  peer: PeerSlot['peer'] = null;
+  #controller: Dispatcher.DispatchController | null = null;
+  #clientGone = false;
+  #responded = false;
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  readonly #request: RequestRecord;
+  readonly #now: () => number;
+  /** Mesh mTLS upstream: the request record takes the peer identity of the connection used. */
+  readonly meshed: boolean;
+
+  constructor(req: IncomingMessage, res: ServerResponse, request: RequestRecord, now: () => number, meshed: boolean) {
+    this.#req = req;
+    this.#res = res;
+    this.#request = request;
+    this.#now = now;
+    this.meshed = meshed;
+  }
+
+  /** The client went away before the response was complete: stop the upstream request. */
+  abandon(): void {
+    this.#clientGone = true;
+    this.#controller?.abort(new OutriggerError('downstream_aborted'));
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#clientGone) controller.abort(new OutriggerError('downstream_aborted'));
+  }
+
+  onBodySent(chunk: Buffer): void {
+    this.#request.bytesReceived += chunk.length;
+  }
+
+  onResponseStart(_: Dispatcher.DispatchController, statusCode: number, responseHeaders: IncomingHttpHeaders, statusMessage?: string): void {
+    this.#responded = true;
+    const request = this.#request;
+    request.upstreamHeadersAt = this.#now();
+    if (this.meshed) request.connection.peerIdentity = this.peer?.peerIdentity ?? null;
+    // The app's `Connection`/`Keep-Alive` describe its hop to us; node's server decides the
+    // client's (honouring the client's own `Connection: close`).
+    for (const header of hopByHop(responseHeaders.connection)) delete responseHeaders[header];
+    // An HTTP/1.0 client cannot read chunked framing; node's server then delimits by close.
+    if (this.#req.httpVersion === '1.0') delete responseHeaders['transfer-encoding'];
+    if (this.#clientGone) return;
+    this.#res.writeHead(statusCode, statusMessage || undefined, responseHeaders as OutgoingHttpHeaders);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#request.bytesSent += chunk.length;
+    if (this.#clientGone) return;
+    if (!this.#res.write(chunk)) {
+      controller.pause();
+      this.#res.once('drain', () => this.#controller?.resume());
+    }
+  }
+
+  onResponseEnd(): void {
+    this.#res.end();
+  }
+
+  onResponseError(_: Dispatcher.DispatchController, err: Error): void {
+    if (this.#clientGone) return;
+    if (!this.#responded) return answerError(this.#res, this.#request, err);
+    // The app went away or stalled mid-response: end the client's response so it sees a
+    // truncated one rather than waiting for bytes that never come.
+    const kind = classifyError(err, 'upstream');
+    this.#request.error ??= kind;
+    addFlag(this.#request, ERROR_KINDS[kind].flag);
+    this.#res.destroy();
+  }
+}
+
+function answerError(res: ServerResponse, request: RequestRecord, err: Error): void {
+  const kind: ErrorKind = request.connection.error === 'downstream_aborted' ? 'downstream_aborted' : classifyError(err, 'upstream');
+  request.error = kind;
+  addFlag(request, ERROR_KINDS[kind].flag);
+  const status = ERROR_KINDS[kind].httpStatus;
+  if (res.headersSent || !status) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-outrigger-error': kind });
+  res.end(`outrigger: ${kind}: ${ERROR_KINDS[kind].description}\n`);
 }
 
 /** A keep-alive pool of mesh mTLS connections: each new one gets the identity current then. */

@@ -33,8 +33,8 @@ export interface PeerSlot {
 }
 
 export interface UpstreamPool {
-  /** undici's dispatch; `slot` receives the peer identity of the connection the request goes on. */
-  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, slot: PeerSlot): void;
+  /** undici's dispatch; `slot`, if any, receives the peer identity of the connection the request goes on. */
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, slot: PeerSlot | null): void;
   destroy(): void;
 }
 
@@ -105,7 +105,7 @@ export function createUpstreamPool(options: UpstreamPoolOptions): UpstreamPool {
 
   return {
     dispatch(dispatchOptions, handler, slot) {
-      slots.set(dispatchOptions, slot);
+      if (slot) slots.set(dispatchOptions, slot);
       pool.dispatch(dispatchOptions, handler);
     },
     destroy() {
