@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,6 +20,7 @@ describe('HTTP forwarding', () => {
   let proxy: Started;
   let base = '';
   let proxyPort = 0;
+  let deadPort = 0;
   const app = createHttpServer((req, res) => {
     if (req.url === '/echo') {
       const hash = createHash('sha256');
@@ -64,11 +65,17 @@ describe('HTTP forwarding', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'outrigger-http-fwd-'));
     await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+    // A port nothing listens on: bound, noted, closed.
+    const closed = createNetServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const refused = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
     writeFileSync(
       join(dir, 'proxy.yaml'),
       `admin: { address: 127.0.0.1, port: 0 }
 listeners:
   - { name: app, address: 127.0.0.1, port: 0, tls: none, upstream: "127.0.0.1:${(app.address() as AddressInfo).port}" }
+  - { name: dead, address: 127.0.0.1, port: 0, tls: none, upstream: "127.0.0.1:${refused}" }
 accessLog: { stdout: true }
 timeouts: { upstreamResponse: 700ms }
 `,
@@ -76,6 +83,7 @@ timeouts: { upstreamResponse: 700ms }
     proxy = start(process.execPath, [MAIN, '--config', join(dir, 'proxy.yaml')]);
     const ready = JSON.parse(await proxy.waitForLine(/"msg":"ready"/)) as { listeners: Array<{ name: string; port: number }> };
     proxyPort = ready.listeners[0]?.port ?? 0;
+    deadPort = ready.listeners[1]?.port ?? 0;
     base = `http://127.0.0.1:${proxyPort}`;
   });
 
@@ -92,6 +100,19 @@ timeouts: { upstreamResponse: 700ms }
     }, `access-log line for ${path} ${id}`);
 
   const curl = (...args: string[]) => run('curl', ['-sS', '--max-time', '10', ...args]);
+
+  /** Writes `bytes` at once and collects what comes back until the proxy closes the connection. */
+  const rawExchange = (port: number, bytes: string | Buffer) =>
+    new Promise<string>((resolveReply, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+      let out = '';
+      socket.on('data', (d) => (out += d.toString('latin1')));
+      socket.on('error', reject);
+      socket.on('close', () => resolveReply(out));
+      socket.setTimeout(5000, () => socket.destroy(new Error(`no close within 5 s; got ${JSON.stringify(out)}`)));
+    });
+  // Status lines, wherever they start (a body without a final newline runs into the next one).
+  const statusLines = (reply: string) => reply.match(/HTTP\/1\.1 \d{3} [^\r]*/g) ?? [];
 
   test('a sized upload arrives whole and bytes_received counts it', async () => {
     const body = Buffer.alloc(300 * 1024);
@@ -179,5 +200,54 @@ timeouts: { upstreamResponse: 700ms }
     assert.equal(line.response_code, 200);
     assert.equal(line.error, 'upstream_timeout');
     assert.match(String(line.response_flags), /UT/);
+  });
+
+  test('pipelined requests are answered in order, a body between them included', async () => {
+    const reply = await rawExchange(
+      proxyPort,
+      'GET /head HTTP/1.1\r\nHost: a\r\n\r\n' +
+        'POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello' +
+        'GET /cookies HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+    );
+    assert.deepEqual(statusLines(reply), ['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK', 'HTTP/1.1 299 Custom Reason']);
+    assert.match(reply, /\r\n\r\nhelloHTTP\/1\.1 200 OK\r\n/);
+    assert.match(reply, /"bytes":5,/);
+    assert.ok(reply.endsWith('\r\n\r\nok'), reply);
+  });
+
+  test('more header lines than the parser hands over at once (32) all reach the app, in order', async () => {
+    const headers = Array.from({ length: 45 }, (_, i) => `x-h${i}: v${i}\r\n`).join('');
+    const reply = await rawExchange(proxyPort, `POST /echo HTTP/1.1\r\nHost: a\r\n${headers}Content-Length: 0\r\nConnection: close\r\n\r\n`);
+    const echoed = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)) as { headers: Record<string, string> };
+    for (let i = 0; i < 45; i++) assert.equal(echoed.headers[`x-h${i}`], `v${i}`);
+    assert.equal(echoed.headers.host, 'a');
+  });
+
+  test('an HTTP/1.0 client asking for keep-alive keeps its connection when the length is known', async () => {
+    const reply = await rawExchange(proxyPort, 'GET /head HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /head HTTP/1.0\r\n\r\n');
+    const [first = '', second = ''] = reply.split(/(?=HTTP\/1\.1 )/);
+    assert.match(first, /^HTTP\/1\.1 200 OK\r\n[\s\S]*connection: keep-alive\r\n[\s\S]*\r\n\r\nhello$/i);
+    assert.match(second, /^HTTP\/1\.1 200 OK\r\n[\s\S]*connection: close\r\n\r\nhello$/i);
+  });
+
+  test('an Expect other than 100-continue gets 417 and the connection closes', async () => {
+    const reply = await rawExchange(proxyPort, 'GET /head HTTP/1.1\r\nHost: a\r\nExpect: something-else\r\n\r\n');
+    assert.deepEqual(statusLines(reply), ['HTTP/1.1 417 Expectation Failed']);
+  });
+
+  test('an error answered before the request body was read: the rest of the body is skipped, the next request served', async () => {
+    const body = 'x'.repeat(200_000);
+    const reply = await rawExchange(
+      deadPort,
+      `POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: ${body.length}\r\n\r\n${body}GET /next HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`,
+    );
+    assert.deepEqual(statusLines(reply), ['HTTP/1.1 502 Bad Gateway', 'HTTP/1.1 502 Bad Gateway']);
+    assert.equal(reply.match(/x-outrigger-error: upstream_connect_refused/gi)?.length, 2);
+  });
+
+  test('two Host headers are a bad request (400), not forwarded', async () => {
+    const reply = await rawExchange(proxyPort, 'GET /head HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n');
+    assert.deepEqual(statusLines(reply), ['HTTP/1.1 400 Bad Request']);
+    assert.match(reply, /x-outrigger-error: bad_request/i);
   });
 });

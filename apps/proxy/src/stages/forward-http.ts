@@ -1,8 +1,8 @@
-// HTTP/1.x to the upstream over a keep-alive pool (undici, upstream-pool.ts): one RequestRecord per
-// request (timings, sizes, status, error kind), x-request-id when missing, x-forwarded-*, proxy
-// errors answered as 502/503/504 with `x-outrigger-error`, WebSocket upgrades passed through
-// http-proxy-3.
-import { Agent, Server, STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+// HTTP/1.x from clients (http1-server.ts) to the upstream over a keep-alive pool (undici,
+// upstream-pool.ts): one RequestRecord per request (timings, sizes, status, error kind),
+// x-request-id when missing, x-forwarded-*, proxy errors answered as 502/503/504 with
+// `x-outrigger-error`, WebSocket upgrades passed through http-proxy-3.
+import { Agent, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +12,7 @@ import type { Dispatcher } from 'undici';
 import { classifyError, ERROR_KINDS, OutriggerError, type ErrorKind } from '@outrigger/telemetry';
 import type { MeshTlsOptions } from '../mesh-dialer.ts';
 import type { ConnectionRecord, RequestRecord } from '../record.ts';
+import { Http1Connection, type Http1Handlers, type Http1Request, type Http1Response } from './http1-server.ts';
 import { createUpstreamPool, type PeerSlot } from './upstream-pool.ts';
 
 export interface HttpUpstream {
@@ -42,28 +43,21 @@ export interface HttpForwarder {
 
 const HOP_BY_HOP: readonly string[] = ['connection', 'keep-alive', 'proxy-connection'];
 const REQUEST_DROPPED: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'transfer-encoding', 'upgrade', 'expect', 'te']);
+/** Set by the proxy for the app (inbound): a client's own values are replaced (x-forwarded-for is appended to). */
+const FORWARDED_SET: ReadonlySet<string> = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-port']);
 /** Idle keep-alive to clients: longer than common client pools and load balancers (60 s). */
 const KEEP_ALIVE_MS = 65_000;
 /** At a drain, idle keep-alive connections stay open this long for a last request (answered with `Connection: close`). */
 export const IDLE_DRAIN_GRACE_MS = 1_000;
 
-/** What the forwarder keeps per client connection, in one place (one Map lookup per request). */
+/** What the forwarder keeps per client connection. */
 interface ClientConnection {
-  readonly socket: Duplex;
+  readonly http: Http1Connection;
   readonly record: ConnectionRecord;
-  /** Requests in progress (keep-alive idles at 0), for the drain and the header timer. */
-  busy: number;
-  /**
-   * Slowloris guard: while the connection is idle (busy 0), the next request's headers must be
-   * complete before this fires. One timer per connection, refreshed after each response instead
-   * of a new one per request; it does nothing if it fires while a request is in progress.
-   */
-  headerTimer: NodeJS.Timeout | null;
-  /** The header timer's period is the keep-alive one (after the first response), not the first request's. */
-  keptAlive: boolean;
-  /** x-forwarded-for/-port values for this connection's client, computed at its first request. */
+  /** x-forwarded-for/-port/-proto values for this connection's client, computed at its first request. */
   forwardedFor: string | null;
   forwardedPort: string;
+  forwardedProto: string;
 }
 
 /** Header names a Connection header lists beyond its usual tokens (close, keep-alive, upgrade). */
@@ -93,126 +87,103 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
   const agent = upstream.tls ? meshAgent(upstream.tls) : new Agent({ keepAlive: false });
   const scheme = upstream.tls ? 'https' : 'http';
   const proxy = createProxyServer({ target: `${scheme}://${upstreamHost}`, agent, xfwd: false, ws: true, secure: true, connectTimeout: upstream.connectTimeoutMs });
-  const connections = new Map<Duplex, ClientConnection>();
-  /** Responses in progress: told `Connection: close` when a drain starts, if not yet sent. */
-  const answering = new Set<ServerResponse>();
-  let draining = false;
-  // requestTimeout 0: uploads may be long. node enforces headersTimeout only on connections it
-  // accepted itself (ours are handed over with emit), so slow headers are bounded by headerTimer.
-  const server = new Server({
-    keepAliveTimeout: KEEP_ALIVE_MS,
-    requestTimeout: 0,
-    maxHeaderSize: upstream.maxHeaderBytes,
-  });
-  // A client that half-closes after its request (shutdown(SHUT_WR)) still wants the response; node
-  // would abort the request on the client's FIN without this.
-  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
-
-  const onHeaderTimeout = (conn: ClientConnection) => {
-    const socket = conn.socket;
-    if (conn.busy > 0 || socket.destroyed) return;
-    conn.record.error ??= 'request_header_timeout';
-    if (socket.writable) socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\nx-outrigger-error: request_header_timeout\r\ncontent-length: 0\r\n\r\n');
-    setTimeout(() => socket.destroy(), 1000).unref();
-  };
-  /** Idle again: the next request's headers are due within keep-alive + headers timeout. */
-  const awaitNextRequest = (conn: ClientConnection) => {
-    if (conn.keptAlive) {
-      conn.headerTimer?.refresh();
-      return;
-    }
-    conn.keptAlive = true;
-    clearTimeout(conn.headerTimer ?? undefined);
-    conn.headerTimer = setTimeout(onHeaderTimeout, KEEP_ALIVE_MS + upstream.headersTimeoutMs, conn).unref();
-  };
-
   // WebSocket upgrades only: the client went away while the upgrade was in flight.
   proxy.on('econnreset', () => {});
+  const connections = new Map<Http1Connection, ClientConnection>();
+  let draining = false;
+  const http1Options = { maxHeaderBytes: upstream.maxHeaderBytes, headersTimeoutMs: upstream.headersTimeoutMs, keepAliveMs: KEEP_ALIVE_MS };
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    // The socket as of now: node detaches it from req once the response is done.
-    const socket = req.socket;
-    const conn = connections.get(socket);
-    if (!conn) {
-      res.destroy();
-      return;
-    }
-    const connection = conn.record;
-    connection.requests++;
-    conn.busy++;
-    if (draining) res.setHeader('connection', 'close'); // node then closes after this response
-    answering.add(res);
-    const request = newRequest(connection, req, upstream.now());
-    if (!req.headers['x-request-id']) req.headers['x-request-id'] = request.requestId;
-    if (upstream.forwardedHeaders) setForwardedHeaders(req, conn);
-    let exchange: Exchange | null = null;
-    // One listener per response for everything that happens when it ends.
-    res.once('close', () => {
-      answering.delete(res);
-      request.responseCode = res.statusCode;
-      if (!res.writableFinished) {
-        request.error ??= 'downstream_aborted';
-        addFlag(request, ERROR_KINDS.downstream_aborted.flag);
-        request.responseCode = res.headersSent ? res.statusCode : 0;
+  const handlers: Http1Handlers = {
+    request(http, req, res) {
+      const conn = connections.get(http);
+      if (!conn) return res.destroy();
+      const connection = conn.record;
+      connection.requests++;
+      if (draining) res.closeAfter = true;
+      const request = newRequest(connection, req, upstream.now());
+      let exchange: Exchange | null = null;
+      res.done = (complete) => {
+        request.responseCode = res.statusCode;
+        if (!complete) {
+          request.error ??= 'downstream_aborted';
+          addFlag(request, ERROR_KINDS.downstream_aborted.flag);
+          request.responseCode = res.headersSent ? res.statusCode : 0;
+        }
+        upstream.onRequestEnd(request);
+        if (!complete) exchange?.abandon();
+      };
+      if (connection.denied) {
+        // The connection's peer is not on the port's allow-list: answer, never forward.
+        request.error = 'authz_denied';
+        addFlag(request, ERROR_KINDS.authz_denied.flag);
+        res.writeHead(403, undefined, { 'content-type': 'text/plain; charset=utf-8', 'x-outrigger-error': 'authz_denied' });
+        return res.end(`outrigger: authz_denied: ${connection.peerIdentity ?? 'a peer without a mesh identity'} may not call this port (${connection.denied})\n`);
       }
-      upstream.onRequestEnd(request);
-      if (!res.writableFinished) exchange?.abandon();
-      if (--conn.busy > 0 || !connections.has(socket)) return; // busy, or closed meanwhile
-      if (draining) socket.end();
-      else awaitNextRequest(conn);
-    });
-    if (connection.denied) {
-      // The connection's peer is not on the port's allow-list: answer, never forward.
-      request.error = 'authz_denied';
-      addFlag(request, ERROR_KINDS.authz_denied.flag);
-      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'x-outrigger-error': 'authz_denied' });
-      res.end(`outrigger: authz_denied: ${connection.peerIdentity ?? 'a peer without a mesh identity'} may not call this port (${connection.denied})\n`);
-      return;
-    }
-    exchange = forward(req, res, request);
-  });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const connection = connections.get(socket)?.record;
-    socket.on('error', () => {});
-    proxy.ws(req, socket, head, {}, (err) => {
-      if (connection) connection.error ??= classifyError(err, 'upstream');
-      socket.destroy();
-    });
-  });
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    // Malformed requests, oversized headers, slow headers (slowloris): answered and closed.
-    const kind = classifyError(err, 'downstream');
-    const connection = connections.get(socket)?.record;
-    if (connection) connection.error ??= kind;
-    const status = ERROR_KINDS[kind].httpStatus;
-    if (socket.writable && status && kind !== 'downstream_aborted') {
-      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nconnection: close\r\nx-outrigger-error: ${kind}\r\ncontent-length: 0\r\n\r\n`);
-    } else socket.destroy();
-  });
+      if (req.hostCount > 1) {
+        // RFC 9112 3.2: more than one Host is a bad request (undici would refuse it too).
+        request.error = 'bad_request';
+        addFlag(request, ERROR_KINDS.bad_request.flag);
+        res.closeAfter = true;
+        res.writeHead(400, undefined, { 'content-type': 'text/plain; charset=utf-8', 'x-outrigger-error': 'bad_request' });
+        return res.end('outrigger: bad_request: more than one Host header\n');
+      }
+      exchange = forward(req, res, request, conn);
+    },
+    upgrade(http, req, head) {
+      const conn = connections.get(http);
+      const socket = http.socket;
+      socket.on('error', () => {});
+      proxy.ws(upgradeRequest(req, socket), socket, head, {}, (err) => {
+        if (conn) conn.record.error ??= classifyError(err, 'upstream');
+        socket.destroy();
+      });
+    },
+    parseError(http, err) {
+      // Malformed requests and oversized headers: answered and closed.
+      const kind = classifyError(err, 'downstream');
+      const conn = connections.get(http);
+      if (conn) conn.record.error ??= kind;
+      return { status: kind === 'downstream_aborted' ? 0 : ERROR_KINDS[kind].httpStatus, kind };
+    },
+    headerTimeout(http) {
+      const socket = http.socket;
+      const conn = connections.get(http);
+      if (conn) conn.record.error ??= 'request_header_timeout';
+      if (socket.writable) socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\nx-outrigger-error: request_header_timeout\r\ncontent-length: 0\r\n\r\n');
+      setTimeout(() => socket.destroy(), 1000).unref();
+    },
+  };
 
   /**
    * One request to the upstream on the pool; its answer is written to `res` as it arrives.
-   * Returns what to call if the client goes away before the response is complete.
+   * Returns the exchange, to abandon if the client goes away before the response is complete.
    */
-  function forward(req: IncomingMessage, res: ServerResponse, request: RequestRecord): Exchange {
-    const headers = requestHeaders(req.headers);
-    const length = req.headers['content-length'];
-    const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  function forward(req: Http1Request, res: Http1Response, request: RequestRecord, conn: ClientConnection): Exchange {
     const exchange = new Exchange(req, res, request, upstream.now, upstream.tls !== undefined);
     request.upstreamStartedAt = upstream.now();
-    pool.dispatch(
-      {
-        origin: upstreamOrigin,
-        path: req.url ?? '/',
-        method: req.method ?? 'GET',
-        headers,
-        body: hasBody ? req : null,
-        headersTimeout: upstream.responseTimeoutMs,
-        bodyTimeout: upstream.responseTimeoutMs,
-      },
-      exchange,
-      exchange.meshed ? exchange : null,
-    );
+    try {
+      pool.dispatch(
+        {
+          origin: upstreamOrigin,
+          path: req.url,
+          method: req.method,
+          headers: requestHeaders(req, request.requestId, upstream.forwardedHeaders ? conn : null),
+          body: req.body,
+          headersTimeout: upstream.responseTimeoutMs,
+          bodyTimeout: upstream.responseTimeoutMs,
+        },
+        exchange,
+        exchange.meshed ? exchange : null,
+      );
+    } catch (err) {
+      // undici refuses a request it cannot send (a request target that is neither a path nor an
+      // absolute URL, an invalid header): the client's request was bad.
+      request.error = 'bad_request';
+      addFlag(request, ERROR_KINDS.bad_request.flag);
+      res.closeAfter = true;
+      res.writeHead(400, undefined, { 'content-type': 'text/plain; charset=utf-8', 'x-outrigger-error': 'bad_request' });
+      res.end(`outrigger: bad_request: ${(err as Error).message}\n`);
+    }
     return exchange;
   }
 
@@ -220,36 +191,26 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
     serve(socket, record) {
       record.protocol = 'http/1.1';
       record.upstreamHost = upstreamHost;
-      const conn: ClientConnection = { socket, record, busy: 0, headerTimer: null, keptAlive: false, forwardedFor: null, forwardedPort: '' };
-      connections.set(socket, conn);
-      // node's HTTP server reads a fresh socket's handle directly, bypassing the stream buffer
-      // where detection put the peeked bytes back; marking the handle consumed keeps it on the
-      // stream path, so those bytes are parsed first. Without peeked bytes the fast path stays.
-      const handle = (socket as Duplex & { _handle?: { _consumed?: boolean } })._handle;
-      const peeked = socket.readableLength > 0;
-      if (peeked && handle) handle._consumed = true;
-      server.emit('connection', socket);
-      socket.resume();
-      conn.headerTimer = setTimeout(onHeaderTimeout, upstream.headersTimeoutMs, conn).unref();
-      socket.once('close', () => {
-        clearTimeout(conn.headerTimer ?? undefined);
-        connections.delete(socket);
-      });
+      const http = new Http1Connection(socket, http1Options, handlers);
+      const secure = (socket as Duplex & { encrypted?: boolean }).encrypted === true;
+      connections.set(http, { http, record, forwardedFor: null, forwardedPort: '', forwardedProto: secure && !record.meshHop ? 'https' : 'http' });
+      socket.once('close', () => connections.delete(http));
+      if (draining) http.close();
     },
     drain() {
       draining = true;
       // A busy connection closes after its response, which says so: its client will not reuse it.
-      for (const res of answering) if (!res.headersSent) res.setHeader('connection', 'close');
+      for (const { http } of connections.values()) if (http.current && !http.current.headersSent) http.current.closeAfter = true;
       // An idle one may be in a client's hands this instant (a keep-alive pool sends on it while our
       // FIN is in flight, and that request fails). During a short grace it is answered with
       // `Connection: close` instead; those still idle afterwards are closed.
       const closeIdle = () => {
-        for (const conn of connections.values()) if (conn.busy === 0) conn.socket.end();
+        for (const { http } of connections.values()) http.close();
       };
       setTimeout(closeIdle, IDLE_DRAIN_GRACE_MS).unref();
     },
     close() {
-      server.closeAllConnections();
+      for (const { http } of connections.values()) http.socket.destroy();
       pool.destroy();
       agent.destroy();
       proxy.close();
@@ -267,14 +228,14 @@ class Exchange implements Dispatcher.DispatchHandler, PeerSlot {
   #controller: Dispatcher.DispatchController | null = null;
   #clientGone = false;
   #responded = false;
-  readonly #req: IncomingMessage;
-  readonly #res: ServerResponse;
+  readonly #req: Http1Request;
+  readonly #res: Http1Response;
   readonly #request: RequestRecord;
   readonly #now: () => number;
   /** Mesh mTLS upstream: the request record takes the peer identity of the connection used. */
   readonly meshed: boolean;
 
-  constructor(req: IncomingMessage, res: ServerResponse, request: RequestRecord, now: () => number, meshed: boolean) {
+  constructor(req: Http1Request, res: Http1Response, request: RequestRecord, now: () => number, meshed: boolean) {
     this.#req = req;
     this.#res = res;
     this.#request = request;
@@ -302,13 +263,11 @@ class Exchange implements Dispatcher.DispatchHandler, PeerSlot {
     const request = this.#request;
     request.upstreamHeadersAt = this.#now();
     if (this.meshed) request.connection.peerIdentity = this.peer?.peerIdentity ?? null;
-    // The app's `Connection`/`Keep-Alive` describe its hop to us; node's server decides the
-    // client's (honouring the client's own `Connection: close`).
+    // The app's `Connection`/`Keep-Alive` describe its hop to us; the client's is ours to say
+    // (http1-server.ts, honouring the client's own `Connection: close`), and so is the framing.
     for (const header of hopByHop(responseHeaders.connection)) delete responseHeaders[header];
-    // An HTTP/1.0 client cannot read chunked framing; node's server then delimits by close.
-    if (this.#req.httpVersion === '1.0') delete responseHeaders['transfer-encoding'];
     if (this.#clientGone) return;
-    this.#res.writeHead(statusCode, statusMessage || undefined, responseHeaders as OutgoingHttpHeaders);
+    this.#res.writeHead(statusCode, statusMessage, responseHeaders);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -316,7 +275,10 @@ class Exchange implements Dispatcher.DispatchHandler, PeerSlot {
     if (this.#clientGone) return;
     if (!this.#res.write(chunk)) {
       controller.pause();
-      this.#res.once('drain', () => this.#controller?.resume());
+      this.#res.drained = () => {
+        this.#res.drained = null;
+        this.#controller?.resume();
+      };
     }
   }
 
@@ -336,7 +298,7 @@ class Exchange implements Dispatcher.DispatchHandler, PeerSlot {
   }
 }
 
-function answerError(res: ServerResponse, request: RequestRecord, err: Error): void {
+function answerError(res: Http1Response, request: RequestRecord, err: Error): void {
   const kind: ErrorKind = request.connection.error === 'downstream_aborted' ? 'downstream_aborted' : classifyError(err, 'upstream');
   request.error = kind;
   addFlag(request, ERROR_KINDS[kind].flag);
@@ -345,7 +307,7 @@ function answerError(res: ServerResponse, request: RequestRecord, err: Error): v
     res.destroy();
     return;
   }
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-outrigger-error': kind });
+  res.writeHead(status, undefined, { 'content-type': 'text/plain; charset=utf-8', 'x-outrigger-error': kind });
   res.end(`outrigger: ${kind}: ${ERROR_KINDS[kind].description}\n`);
 }
 
@@ -362,33 +324,43 @@ function meshAgent(tlsOptions: () => MeshTlsOptions): HttpsAgent {
 }
 
 /**
- * Request headers for the upstream: the client's, less hop-by-hop ones (its `Connection: close`
- * forwarded would defeat the pool) and those whose framing the pool redoes (transfer-encoding;
- * expect, which node's server already answered with 100 Continue).
+ * Request headers for the upstream, as undici takes them ([name, value, ...], duplicates kept, in
+ * the client's order): the client's, less hop-by-hop ones (its `Connection: close` forwarded would
+ * defeat the pool) and those whose framing the pool redoes (transfer-encoding; expect, answered
+ * here with 100 Continue), plus x-request-id when missing and, inbound, x-forwarded-*.
  */
-function requestHeaders(incoming: IncomingHttpHeaders): Record<string, string | string[]> {
-  const listed = listedInConnection(incoming.connection);
+function requestHeaders(req: Http1Request, requestId: string, forwarded: ClientConnection | null): string[] {
+  const listed = listedInConnection(req.connectionHeader);
   const dropped = listed.length === 0 ? REQUEST_DROPPED : new Set([...REQUEST_DROPPED, ...listed]);
-  const headers: Record<string, string | string[]> = {};
-  for (const name in incoming) {
-    const value = incoming[name];
-    if (value !== undefined && !dropped.has(name)) headers[name] = value;
+  const raw = req.rawHeaders;
+  const out: string[] = [];
+  let forwardedHost = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (dropped.has(lower)) continue;
+    if (forwarded) {
+      if (FORWARDED_SET.has(lower)) continue;
+      if (lower === 'x-forwarded-host') forwardedHost = true;
+    }
+    out.push(name, raw[i + 1]!);
   }
-  return headers;
+  if (req.requestId === undefined) out.push('x-request-id', requestId);
+  if (forwarded) setForwardedHeaders(out, req, forwarded, forwardedHost);
+  return out;
 }
 
-function newRequest(connection: ConnectionRecord, req: IncomingMessage, now: number): RequestRecord {
-  const forwardedFor = req.headers['x-forwarded-for'];
+function newRequest(connection: ConnectionRecord, req: Http1Request, now: number): RequestRecord {
   return {
     connection,
     startedAt: now,
-    method: req.method ?? '',
-    path: req.url ?? '',
-    authority: req.headers.host ?? '',
+    method: req.method,
+    path: req.url,
+    authority: req.host ?? '',
     protocol: `http/${req.httpVersion}`,
-    requestId: (req.headers['x-request-id'] as string | undefined) ?? randomUUID(),
-    userAgent: req.headers['user-agent'] ?? null,
-    xForwardedFor: Array.isArray(forwardedFor) ? forwardedFor.join(', ') : (forwardedFor ?? null),
+    requestId: req.requestId || randomUUID(),
+    userAgent: req.userAgent ?? null,
+    xForwardedFor: req.forwardedFor ?? null,
     responseCode: 0,
     bytesReceived: 0,
     bytesSent: 0,
@@ -400,19 +372,28 @@ function newRequest(connection: ConnectionRecord, req: IncomingMessage, now: num
 }
 
 /** x-forwarded-for (appended), -proto, -port and -host, as nginx and Envoy set them for the app. */
-function setForwardedHeaders(req: IncomingMessage, conn: ClientConnection): void {
-  const socket = req.socket as IncomingMessage['socket'] & { encrypted?: boolean };
+function setForwardedHeaders(out: string[], req: Http1Request, conn: ClientConnection, hasForwardedHost: boolean): void {
   if (conn.forwardedFor === null) {
+    const socket = conn.http.socket as Duplex & { remoteAddress?: string; localPort?: number };
     conn.forwardedFor = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     conn.forwardedPort = String(socket.localPort ?? '');
   }
-  // A mesh hop is the sidecars' TLS: the client itself spoke plain http.
   const client = conn.forwardedFor;
-  const prior = req.headers['x-forwarded-for'];
-  req.headers['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client}` : client;
-  req.headers['x-forwarded-proto'] = socket.encrypted && !conn.record.meshHop ? 'https' : 'http';
-  req.headers['x-forwarded-port'] = conn.forwardedPort;
-  if (req.headers.host && !req.headers['x-forwarded-host']) req.headers['x-forwarded-host'] = req.headers.host;
+  // A mesh hop is the sidecars' TLS: the client itself spoke plain http (forwardedProto).
+  out.push('x-forwarded-for', req.forwardedFor ? `${req.forwardedFor}, ${client}` : client, 'x-forwarded-proto', conn.forwardedProto, 'x-forwarded-port', conn.forwardedPort);
+  if (req.host && !hasForwardedHost) out.push('x-forwarded-host', req.host);
+}
+
+/** What http-proxy-3 reads of an upgrade request, in node's IncomingMessage shape. */
+function upgradeRequest(req: Http1Request, socket: Duplex): IncomingMessage {
+  const headers: IncomingHttpHeaders = {};
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const prior = headers[name];
+    headers[name] = prior === undefined ? raw[i + 1]! : `${String(prior)}, ${raw[i + 1]!}`;
+  }
+  return { method: req.method, url: req.url, headers, rawHeaders: [...raw], httpVersion: req.httpVersion, httpVersionMajor: 1, httpVersionMinor: req.httpVersion === '1.0' ? 0 : 1, socket, connection: socket } as unknown as IncomingMessage;
 }
 
 function addFlag(request: RequestRecord, flag: string): void {

@@ -1,0 +1,551 @@
+// The client side of the L7 path: HTTP/1.x requests parsed by node's own llhttp binding (the parser
+// node's http server uses), read straight from the socket's handle, and responses written to the
+// socket as one corked write per piece. No IncomingMessage, ServerResponse or stream objects per
+// request: node's server cost about 20 µs of CPU per request more than this (bench/RESULTS.md).
+//
+// One Http1Connection per client connection. Requests are answered in order, one at a time; a
+// request pipelined behind the one in progress waits (and reading stops until it starts). What it
+// does that node's server did for us: keep-alive and `Connection: close` (both directions), the
+// HTTP/1.0 rules, `Expect: 100-continue`, response framing (the upstream's Content-Length, else
+// chunked for HTTP/1.1 and close-delimited for HTTP/1.0; no body for HEAD, 1xx, 204, 304), a Date
+// header when the upstream sent none, the header timer (slowloris), the keep-alive timeout, parse
+// errors and oversized headers (answered, then closed), a client's half-close after its request,
+// and upgrades (handed over with the bytes after the request head).
+import { createRequire } from 'node:module';
+import { STATUS_CODES } from 'node:http';
+import { Readable, type Duplex } from 'node:stream';
+import { OutriggerError } from '@outrigger/telemetry';
+
+const require = createRequire(import.meta.url);
+
+interface Parser {
+  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
+  execute(data: Buffer): number | Error;
+  finish(): number | Error | undefined;
+  consume(handle: object): void;
+  unconsume(): void;
+  getCurrentBuffer(): Buffer;
+  close(): void;
+  remove(): void;
+  [callback: number]: unknown;
+}
+const { HTTPParser, methods } = require('_http_common') as {
+  HTTPParser: { new (): Parser; REQUEST: number; kOnMessageBegin: number; kOnHeaders: number; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number; kOnExecute: number };
+  methods: string[];
+};
+const kOnMessageBegin = HTTPParser.kOnMessageBegin | 0;
+const kOnHeaders = HTTPParser.kOnHeaders | 0;
+const kOnHeadersComplete = HTTPParser.kOnHeadersComplete | 0;
+const kOnBody = HTTPParser.kOnBody | 0;
+const kOnMessageComplete = HTTPParser.kOnMessageComplete | 0;
+const kOnExecute = HTTPParser.kOnExecute | 0;
+
+/** A parse failure: node's parser sets `code` (HPE_*), as node's server reported it in 'clientError'. */
+export type ParseError = Error & { code?: string };
+
+export interface Http1Request {
+  readonly method: string;
+  /** The request target as sent. */
+  readonly url: string;
+  readonly httpVersion: '1.0' | '1.1';
+  /** Header names and values as received, in order: [name, value, name, value, ...]. */
+  readonly rawHeaders: readonly string[];
+  /** The request body, or null when the request has none. Reading it is flow-controlled. */
+  readonly body: Readable | null;
+  /** Values the proxy reads (the first occurrence; several x-forwarded-for are joined with ", "). */
+  readonly host: string | undefined;
+  readonly hostCount: number;
+  readonly requestId: string | undefined;
+  readonly userAgent: string | undefined;
+  readonly forwardedFor: string | undefined;
+  readonly connectionHeader: string | undefined;
+  readonly expect: string | undefined;
+  readonly upgrade: boolean;
+}
+
+export interface Http1Options {
+  maxHeaderBytes: number;
+  /** The first request's headers must be complete within this time from the connection's start. */
+  headersTimeoutMs: number;
+  /** Idle between requests: the connection closes after this (a request begun by then gets 408). */
+  keepAliveMs: number;
+}
+
+export interface Http1Handlers {
+  /** A request to answer with `res`; the next one on the connection waits until `res` is done. */
+  request(conn: Http1Connection, req: Http1Request, res: Http1Response): void;
+  /** An upgrade request (WebSocket): the socket is the handler's from here, `head` holds the bytes after the request head. */
+  upgrade(conn: Http1Connection, req: Http1Request, head: Buffer): void;
+  /** Invalid HTTP or oversized headers: the connection answers `status` naming `kind` (status 0: nothing), then closes. */
+  parseError(conn: Http1Connection, err: ParseError): { status: number; kind: string };
+  /** The first request's headers, or a request begun after keep-alive, came too slowly: 408 and close. */
+  headerTimeout(conn: Http1Connection): void;
+}
+
+let dateCache = '';
+let dateSecond = -1;
+/** The Date header, formatted once per second (as node's server does). */
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateCache = new Date(now).toUTCString();
+  }
+  return dateCache;
+}
+
+type Framing = 'none' | 'length' | 'chunked' | 'close';
+
+/** One response; `done` reports once whether it was sent complete. */
+export class Http1Response {
+  statusCode = 0;
+  headersSent = false;
+  finished = false;
+  /** Send `Connection: close` and close after this response (set before writeHead to take effect). */
+  closeAfter: boolean;
+  /** Called once when the response ends: complete (true) or cut short by the connection's end (false). */
+  done: ((complete: boolean) => void) | null = null;
+  /** Called when the socket drains after write() returned false. */
+  drained: (() => void) | null = null;
+  #framing: Framing = 'none';
+  #head = '';
+  readonly #conn: Http1Connection;
+  readonly #req: Http1Request;
+
+  constructor(conn: Http1Connection, req: Http1Request, closeAfter: boolean) {
+    this.#conn = conn;
+    this.#req = req;
+    this.closeAfter = closeAfter;
+  }
+
+  /** Status line and headers; written with the first body bytes (or at end()). `headers` as undici gives them: lower-case names. */
+  writeHead(status: number, reason: string | undefined, headers: Record<string, string | string[] | undefined>): void {
+    if (this.headersSent) return;
+    this.statusCode = status;
+    this.headersSent = true;
+    let head = `HTTP/1.1 ${status} ${reason || STATUS_CODES[status] || ''}\r\n`;
+    let length = false;
+    let date = false;
+    for (const name in headers) {
+      const value = headers[name];
+      if (value === undefined || name === 'transfer-encoding' || name === 'connection' || name === 'keep-alive') continue;
+      if (name === 'content-length') length = true;
+      else if (name === 'date') date = true;
+      if (typeof value === 'string') head += name + ': ' + value + '\r\n';
+      else for (const v of value) head += name + ': ' + v + '\r\n';
+    }
+    if (!date) head += 'date: ' + httpDate() + '\r\n';
+    const noBody = this.#req.method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
+    if (noBody) this.#framing = 'none';
+    else if (length) this.#framing = 'length';
+    else if (this.#req.httpVersion === '1.1') {
+      this.#framing = 'chunked';
+      head += 'transfer-encoding: chunked\r\n';
+    } else {
+      this.#framing = 'close';
+      this.closeAfter = true;
+    }
+    head += this.closeAfter ? 'connection: close\r\n\r\n' : `connection: keep-alive\r\nkeep-alive: timeout=${Math.floor(this.#conn.keepAliveMs / 1000)}\r\n\r\n`;
+    this.#head = head;
+  }
+
+  /** False when the socket's buffer is full: wait for `drained`. */
+  write(chunk: Buffer): boolean {
+    if (this.finished || chunk.length === 0) return true;
+    const socket = this.#conn.socket;
+    if (!socket.writable) return true;
+    if (this.#framing === 'none') return true;
+    socket.cork();
+    if (this.#head) {
+      socket.write(this.#head, 'latin1');
+      this.#head = '';
+    }
+    let ok: boolean;
+    if (this.#framing === 'chunked') {
+      socket.write(chunk.length.toString(16) + '\r\n', 'latin1');
+      socket.write(chunk);
+      ok = socket.write('\r\n', 'latin1');
+    } else ok = socket.write(chunk);
+    socket.uncork();
+    return ok;
+  }
+
+  end(body?: string): void {
+    if (this.finished) return;
+    if (body !== undefined && body.length > 0) this.write(Buffer.from(body));
+    this.finished = true;
+    const socket = this.#conn.socket;
+    if (socket.writable) {
+      const tail = this.#framing === 'chunked' ? '0\r\n\r\n' : '';
+      if (this.#head || tail) socket.write(this.#head + tail, 'latin1');
+      this.#head = '';
+    }
+    this.#conn.responseEnded(this, true);
+  }
+
+  /** Cut the response short: the connection is closed (a truncated response must not look complete). */
+  destroy(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.#conn.responseEnded(this, false);
+    this.#conn.socket.destroy();
+  }
+}
+
+interface Parsing {
+  req: Http1Request;
+  body: Readable | null;
+  keepAlive: boolean;
+}
+
+/** HTTP/1.x on one client connection. */
+export class Http1Connection {
+  readonly socket: Duplex;
+  readonly keepAliveMs: number;
+  /** The response in progress. */
+  current: Http1Response | null = null;
+  /** Close after the response in progress (or now, if idle): set by a drain. */
+  closing = false;
+  #parser: Parser | null;
+  #handle: { readStart(): number; readStop(): number; _consumed?: boolean } | null = null;
+  readonly #handlers: Http1Handlers;
+  readonly #options: Http1Options;
+  /** Requests parsed while another was in progress, in order. */
+  readonly #queue: Parsing[] = [];
+  #parsing: Parsing | null = null;
+  #headers: string[] = [];
+  #url = '';
+  /** A request has begun arriving (between its first byte and its complete headers). */
+  #inHeaders = false;
+  #requests = 0;
+  #timer: NodeJS.Timeout;
+  #keptAlive = false;
+  #bodyPaused = false;
+  #queuePaused = false;
+  #clientEnded = false;
+  #upgrade: Parsing | null = null;
+
+  constructor(socket: Duplex, options: Http1Options, handlers: Http1Handlers) {
+    this.socket = socket;
+    this.keepAliveMs = options.keepAliveMs;
+    this.#options = options;
+    this.#handlers = handlers;
+    const parser = new HTTPParser();
+    this.#parser = parser;
+    parser.initialize(HTTPParser.REQUEST, {}, options.maxHeaderBytes, 0);
+    parser[kOnMessageBegin] = () => {
+      this.#inHeaders = true;
+    };
+    // After release (a parse error, the response before a close) the parser may still run to the
+    // end of the bytes it has: requests it finds there are not served.
+    parser[kOnHeaders] = (headers: string[], url: string) => {
+      for (const h of headers) this.#headers.push(h);
+      this.#url += url;
+    };
+    parser[kOnHeadersComplete] = (_major: number, minor: number, headers: string[] | undefined, method: number, url: string | undefined, _s: unknown, _m: unknown, upgrade: boolean, keepAlive: boolean) =>
+      this.#headersComplete(minor, headers, method, url, upgrade, keepAlive);
+    parser[kOnBody] = (chunk: Buffer) => {
+      const body = this.#parsing?.body;
+      // A body nobody reads any more (its response is done, or the upstream gave up) is discarded.
+      if (body && !body.destroyed && !body.push(chunk)) this.#pauseFor('body');
+    };
+    parser[kOnMessageComplete] = () => {
+      const body = this.#parsing?.body;
+      if (body && !body.destroyed) body.push(null);
+      this.#parsing = null;
+    };
+    parser[kOnExecute] = (ret: number | Error) => this.#afterExecute(ret, null);
+    // The first request's headers are due within the header timeout.
+    this.#timer = setTimeout(() => this.#timeout(), options.headersTimeoutMs).unref();
+    socket.on('drain', () => this.current?.drained?.());
+    socket.on('end', () => this.#ended());
+    socket.on('error', () => {}); // the 'close' that follows ends what is in progress
+    socket.once('close', () => this.#closed());
+    // A socket nobody has read from yet is parsed straight from its handle (in C++, as node's
+    // server does). Bytes its stream already holds come first: a TLS socket has the first request
+    // decrypted and buffered by the time its handshake is reported. A socket detection has read
+    // (and put its peeked bytes back) stays on the stream: its handle is already reading into it.
+    const handle = (socket as Duplex & { _handle?: { readStart(): number; readStop(): number; _consumed?: boolean; isStreamBase?: boolean } })._handle;
+    if (handle?.isStreamBase && !handle._consumed && socket.readableFlowing === null) {
+      const buffered: Buffer[] = [];
+      for (let chunk: Buffer | null = socket.read(); chunk !== null; chunk = socket.read()) buffered.push(chunk);
+      handle._consumed = true;
+      this.#handle = handle;
+      parser.consume(handle);
+      for (const chunk of buffered) this.#execute(chunk);
+    } else {
+      socket.on('data', (chunk: Buffer) => this.#execute(chunk));
+    }
+    socket.resume();
+  }
+
+  /** Close once idle: at once if no request is in progress, else after its response. */
+  close(): void {
+    this.closing = true;
+    if (this.current) {
+      if (!this.current.headersSent) this.current.closeAfter = true;
+    } else if (this.#queue.length === 0) this.socket.end();
+  }
+
+  get idle(): boolean {
+    return this.current === null && this.#queue.length === 0;
+  }
+
+  #execute(chunk: Buffer): void {
+    const parser = this.#parser;
+    if (!parser) return;
+    this.#afterExecute(parser.execute(chunk), chunk);
+  }
+
+  #afterExecute(ret: number | Error, chunk: Buffer | null): void {
+    const parser = this.#parser;
+    if (!parser) return;
+    if (ret instanceof Error) return this.#parseError(ret);
+    if (this.#upgrade) {
+      const upgrade = this.#upgrade;
+      this.#upgrade = null;
+      const data = chunk ?? parser.getCurrentBuffer();
+      const head = Buffer.from(data.subarray(ret));
+      this.#release(true);
+      this.socket.removeAllListeners('data');
+      this.socket.removeAllListeners('drain');
+      this.socket.removeAllListeners('end');
+      clearTimeout(this.#timer);
+      this.#handlers.upgrade(this, upgrade.req, head);
+    }
+  }
+
+  #headersComplete(minor: number, headers: string[] | undefined, method: number, url: string | undefined, upgrade: boolean, keepAlive: boolean): number {
+    if (!this.#parser) return 0;
+    if (!headers) {
+      headers = this.#headers;
+      this.#headers = [];
+    }
+    if (!url) {
+      url = this.#url;
+      this.#url = '';
+    }
+    this.#inHeaders = false;
+    let host: string | undefined;
+    let hostCount = 0;
+    let requestId: string | undefined;
+    let userAgent: string | undefined;
+    let forwardedFor: string | undefined;
+    let connectionHeader: string | undefined;
+    let expect: string | undefined;
+    let length: string | undefined;
+    let chunked = false;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      const value = headers[i + 1]!;
+      // Most names the proxy reads differ in length or first letter; compare cheaply first.
+      switch (name.length) {
+        case 4:
+          if (name.toLowerCase() === 'host') {
+            hostCount++;
+            host ??= value;
+          }
+          break;
+        case 6:
+          if (name.toLowerCase() === 'expect') expect ??= value;
+          break;
+        case 10:
+          if (name.toLowerCase() === 'user-agent') userAgent ??= value;
+          else if (name.toLowerCase() === 'connection') connectionHeader = connectionHeader === undefined ? value : `${connectionHeader}, ${value}`;
+          break;
+        case 12:
+          if (name.toLowerCase() === 'x-request-id') requestId ??= value;
+          break;
+        case 14:
+          if (name.toLowerCase() === 'content-length') length ??= value;
+          break;
+        case 15:
+          if (name.toLowerCase() === 'x-forwarded-for') forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+          break;
+        case 17:
+          if (name.toLowerCase() === 'transfer-encoding') chunked = true;
+          break;
+      }
+    }
+    const methodName = methods[method] ?? 'GET';
+    const hasBody = !upgrade && (chunked || (length !== undefined && length !== '0'));
+    const body = hasBody ? new Readable({ read: () => this.#resumeFor('body') }) : null;
+    const req: Http1Request = {
+      method: methodName,
+      url,
+      httpVersion: minor === 0 ? '1.0' : '1.1',
+      rawHeaders: headers,
+      body,
+      host,
+      hostCount,
+      requestId,
+      userAgent,
+      forwardedFor,
+      connectionHeader,
+      expect,
+      upgrade,
+    };
+    const parsing: Parsing = { req, body, keepAlive };
+    if (upgrade) {
+      if (this.current || this.#queue.length) {
+        this.socket.destroy(); // an upgrade pipelined behind a request: not served
+        return 0;
+      }
+      this.#upgrade = parsing;
+      return 0;
+    }
+    this.#parsing = body ? parsing : null;
+    if (this.current) {
+      this.#queue.push(parsing);
+      this.#pauseFor('queue');
+    } else this.#start(parsing);
+    return 0;
+  }
+
+  #start(parsing: Parsing): void {
+    const { req } = parsing;
+    this.#requests++;
+    const closeAfter = this.closing || !parsing.keepAlive;
+    const res = new Http1Response(this, req, closeAfter);
+    this.current = res;
+    if (req.expect !== undefined && req.httpVersion === '1.1') {
+      if (req.expect.toLowerCase() !== '100-continue') {
+        res.closeAfter = true;
+        res.writeHead(417, undefined, { 'content-length': '0' });
+        res.end();
+        return;
+      }
+      if (this.socket.writable) this.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+    }
+    this.#handlers.request(this, req, res);
+  }
+
+  /** Called by the response when it ends; starts the next request or waits for one. */
+  responseEnded(res: Http1Response, complete: boolean): void {
+    if (res !== this.current) return;
+    this.current = null;
+    // Answered before its body was all read (an error, a 403): the rest is read and discarded, so
+    // the next request on the connection starts where it should.
+    const unread = this.#parsing?.body;
+    if (unread && this.#queue.length === 0) {
+      unread.destroy();
+      this.#resumeFor('body');
+    }
+    const done = res.done;
+    res.done = null;
+    done?.(complete);
+    if (!complete) return;
+    if (res.closeAfter || (this.#clientEnded && this.#queue.length === 0)) {
+      this.socket.end();
+      return this.#release();
+    }
+    const next = this.#queue.shift();
+    if (next) {
+      if (this.#queue.length === 0) this.#resumeFor('queue');
+      return this.#start(next);
+    }
+    if (this.closing) {
+      this.socket.end();
+      return this.#release();
+    }
+    // Idle: the next request must come (with complete headers) within the keep-alive timeout.
+    if (this.#keptAlive) this.#timer.refresh();
+    else {
+      this.#keptAlive = true;
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => this.#timeout(), this.#options.keepAliveMs).unref();
+    }
+  }
+
+  #timeout(): void {
+    if (this.current || this.#queue.length || this.socket.destroyed) return;
+    // Nothing begun after a response: the keep-alive timeout, closed quietly (as node's server did).
+    if (this.#keptAlive && !this.#inHeaders) {
+      this.socket.end();
+      return this.#release();
+    }
+    this.#handlers.headerTimeout(this);
+  }
+
+  #parseError(err: ParseError): void {
+    this.#release();
+    const { status, kind } = this.#handlers.parseError(this, err);
+    if (this.current) {
+      // A request is in progress: it is answered, then the connection closes.
+      if (!this.current.headersSent) this.current.closeAfter = true;
+      return;
+    }
+    if (this.socket.writable && status) {
+      this.socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nconnection: close\r\nx-outrigger-error: ${kind}\r\ncontent-length: 0\r\n\r\n`);
+    } else this.socket.destroy();
+  }
+
+  /** The client half-closed: answer what it sent, then close. */
+  #ended(): void {
+    this.#clientEnded = true;
+    const parser = this.#parser;
+    if (parser && !this.#handle) parser.finish();
+    if (this.#parsing?.body) this.#parsing.body.destroy(new OutriggerError('downstream_aborted', 'the client closed before the request body was complete'));
+    if (this.current === null && this.#queue.length === 0) {
+      this.socket.end();
+      this.#release();
+    }
+  }
+
+  #closed(): void {
+    clearTimeout(this.#timer);
+    this.#release();
+    this.#parsing?.body?.destroy();
+    this.#queue.length = 0;
+    const res = this.current;
+    if (res && !res.finished) {
+      res.finished = true;
+      this.responseEnded(res, false);
+    }
+  }
+
+  /** Reading stops while a request body is not being read or a request waits its turn. */
+  #pauseFor(reason: 'body' | 'queue'): void {
+    this.#setPaused(reason, true);
+  }
+
+  #resumeFor(reason: 'body' | 'queue'): void {
+    this.#setPaused(reason, false);
+  }
+
+  #setPaused(reason: 'body' | 'queue', paused: boolean): void {
+    const wasPaused = this.#bodyPaused || this.#queuePaused;
+    if (reason === 'body') this.#bodyPaused = paused;
+    else this.#queuePaused = paused;
+    const nowPaused = this.#bodyPaused || this.#queuePaused;
+    if (nowPaused === wasPaused || !this.#parser) return;
+    if (this.#handle) void (nowPaused ? this.#handle.readStop() : this.#handle.readStart());
+    else if (nowPaused) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  /**
+   * Done parsing: the socket reads through its stream again and the parser is closed. Inside a
+   * parser callback the parser is still executing, so that waits for the next turn (callbacks that
+   * fire meanwhile see no parser and do nothing); an upgrade, which continues on the stream at once,
+   * releases at once (it runs after the parser's execute).
+   */
+  #release(now = false): void {
+    const parser = this.#parser;
+    if (!parser) return;
+    this.#parser = null;
+    const handle = this.#handle;
+    this.#handle = null;
+    const free = () => {
+      if (handle) {
+        parser.unconsume();
+        handle._consumed = false;
+      }
+      parser.remove();
+      parser.close();
+    };
+    if (now) free();
+    else setImmediate(free);
+  }
+}
