@@ -62,21 +62,30 @@ function str(value: string | null): string {
   return typeof value === 'string' && !NEEDS_JSON_ESCAPE.test(value) ? '"' + value + '"' : JSON.stringify(value);
 }
 
+/**
+ * Fields whose values come from the proxy's own fixed vocabulary (direction, protocol, tls, flags,
+ * error kinds) or its own formatting (the ISO time): nothing in them needs escaping, so they skip
+ * the check. `== null` still writes null for a field left unset.
+ */
+function own(value: string | null): string {
+  return value == null ? 'null' : '"' + value + '"';
+}
+
 function num(value: number | null): string {
   return typeof value === 'number' && Number.isFinite(value) ? '' + value : 'null';
 }
 
 /** One newline-terminated JSON object with the fields in ACCESS_LOG_FIELDS order. */
 export function formatAccessLogLine(r: AccessLogRecord): string {
-  return '{"time":' + str(r.time) +
-    ',"direction":' + str(r.direction) +
-    ',"protocol":' + str(r.protocol) +
+  return '{"time":' + own(r.time) +
+    ',"direction":' + own(r.direction) +
+    ',"protocol":' + own(r.protocol) +
     ',"method":' + str(r.method) +
     ',"path":' + str(r.path) +
     ',"authority":' + str(r.authority) +
     ',"response_code":' + num(r.response_code) +
-    ',"response_flags":' + str(r.response_flags) +
-    ',"error":' + str(r.error) +
+    ',"response_flags":' + own(r.response_flags) +
+    ',"error":' + own(r.error) +
     ',"bytes_received":' + num(r.bytes_received) +
     ',"bytes_sent":' + num(r.bytes_sent) +
     ',"duration_ms":' + num(r.duration_ms) +
@@ -85,7 +94,7 @@ export function formatAccessLogLine(r: AccessLogRecord): string {
     ',"downstream_remote_address":' + str(r.downstream_remote_address) +
     ',"downstream_local_address":' + str(r.downstream_local_address) +
     ',"peer_identity":' + str(r.peer_identity) +
-    ',"tls":' + str(r.tls) +
+    ',"tls":' + own(r.tls) +
     ',"request_id":' + str(r.request_id) +
     ',"user_agent":' + str(r.user_agent) +
     ',"x_forwarded_for":' + str(r.x_forwarded_for) +

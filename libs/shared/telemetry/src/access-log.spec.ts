@@ -39,6 +39,27 @@ test('1000 records reach the file, one parseable line each, fields in order', as
   });
 });
 
+test('lines of any size and script reach the file byte for byte: multi-byte UTF-8, one longer than a batch', async () => {
+  await withTempDir(async (dir) => {
+    const file = join(dir, 'access.log');
+    const log = createAccessLog({ file });
+    await log.ready;
+    // 3-byte and 4-byte characters, lines filling batches unevenly, and one line of ~3 batches.
+    const agents = ['ünïcödé ✓ 🚀 '.repeat(40), 'x', '✓'.repeat(Math.ceil((BATCH_BYTES * 3) / 3)), '日本語'.repeat(500)];
+    const written: string[] = [];
+    // 40 lines, ~6 MB: under the 16 MiB the log buffers before it drops.
+    for (let i = 0; i < 40; i++) {
+      const record = { ...HTTP_RECORD, request_id: `req-${i}`, user_agent: agents[i % agents.length]! };
+      log.write(record);
+      written.push(formatAccessLogLine(record));
+    }
+    await log.flush();
+    assert.equal(readFileSync(file, 'utf8'), written.join(''));
+    assert.equal(log.droppedLines, 0);
+    await log.close();
+  });
+});
+
 test('the file is appended to, and writes after close are ignored', async () => {
   await withTempDir(async (dir) => {
     const file = join(dir, 'access.log');

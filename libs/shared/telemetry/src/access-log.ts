@@ -19,6 +19,9 @@ export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 export const BATCH_BYTES = 64 * 1024;
 /** A line waits at most this long before it is written out. */
 export const FLUSH_MS = 250;
+/** Room past BATCH_BYTES so that a typical line (a few hundred bytes) never makes a batch hand over early. */
+const BATCH_SLACK = 16 * 1024;
+const NEWLINE = 0x0a;
 // SonicBoom joins batches that queue up behind a slow write into writes of up to this size.
 const MAX_WRITE = 1024 * 1024;
 
@@ -86,19 +89,20 @@ function rollFiles(path: string, maxFiles: number): void {
 function openSink(target: Target, { onError, onDrop, maxLength, maxFileBytes, maxFiles }: SinkOptions): Sink {
   const where = target.kind === 'file' ? `access log file ${target.path}` : 'access log on stdout';
   const stream = target.kind === 'file'
-    ? pino.destination({ dest: target.path, sync: false, mkdir: true, maxLength, maxWrite: MAX_WRITE })
-    : pino.destination({ fd: 1, sync: false, maxLength, maxWrite: MAX_WRITE });
-  // The batch being collected: joined once when handed over, so no string grows line by line.
-  let batch: string[] = [];
-  let batchChars = 0;
+    ? pino.destination({ dest: target.path, sync: false, mkdir: true, maxLength, maxWrite: MAX_WRITE, contentMode: 'buffer' })
+    : pino.destination({ fd: 1, sync: false, maxLength, maxWrite: MAX_WRITE, contentMode: 'buffer' });
+  // The batch being collected: each line is encoded into this buffer as it is written (no string
+  // is kept, joined or encoded again later), and the filled part is handed over as it is.
+  let batch = Buffer.allocUnsafeSlow(BATCH_BYTES + BATCH_SLACK);
+  let batchBytes = 0;
   const flusher = setInterval(() => {
-    if (batch.length > 0) handOver();
+    if (batchBytes > 0) handOver();
   }, FLUSH_MS);
   flusher.unref();
   // A process that exits without close() still writes its last batch (pino writes what the
   // stream holds at exit the same way, synchronously).
   const onExit = (): void => {
-    if (batch.length === 0 || failed || !opened) return;
+    if (batchBytes === 0 || failed || !opened) return;
     handOver();
     try {
       stream.flushSync();
@@ -152,9 +156,9 @@ function openSink(target: Target, { onError, onDrop, maxLength, maxFileBytes, ma
   });
   stream.on('close', () => settle()); // end() wrote the rest and closed
   // A dropped piece is a whole batch: count its lines.
-  stream.on('drop', (data: string) => {
+  stream.on('drop', (data: Buffer) => {
     dropping = true;
-    for (let i = data.indexOf('\n'); i !== -1; i = data.indexOf('\n', i + 1)) onDrop();
+    for (let i = data.indexOf(NEWLINE); i !== -1; i = data.indexOf(NEWLINE, i + 1)) onDrop();
   });
   // Bytes in the current file: what it had when opened, plus what we handed over since.
   let fileBytes = target.kind === 'file' && existsSync(target.path) ? statSync(target.path).size : 0;
@@ -175,15 +179,16 @@ function openSink(target: Target, { onError, onDrop, maxLength, maxFileBytes, ma
   };
 
   function handOver(): void {
-    const data = batch.join('');
-    batch = [];
-    batchChars = 0;
+    const data = batch.subarray(0, batchBytes);
+    const bytes = batchBytes;
+    // The stream keeps `data` until it is written: the next lines go to a fresh buffer.
+    batch = Buffer.allocUnsafeSlow(BATCH_BYTES + BATCH_SLACK);
+    batchBytes = 0;
     if (failed) return;
-    const bytes = Buffer.byteLength(data);
     // Roll before a batch would take the file past the limit (a file holds at least one batch).
     if (target.kind === 'file' && fileBytes > 0 && fileBytes + bytes > maxFileBytes && opened && !reopening) roll(target.path);
     dropping = false;
-    stream.write(data);
+    stream.write(data as unknown as string); // contentMode buffer: SonicBoom takes Buffers (pino types it as string)
     if (dropping) return;
     accepted += bytes;
     fileBytes += bytes;
@@ -193,12 +198,14 @@ function openSink(target: Target, { onError, onDrop, maxLength, maxFileBytes, ma
     ready,
     write(line) {
       if (failed || closing) return;
-      batch.push(line);
-      batchChars += line.length;
-      if (batchChars >= BATCH_BYTES) handOver();
+      // A UTF-16 code unit is at most 3 bytes of UTF-8: make sure the line fits before encoding it.
+      if (batchBytes > 0 && batchBytes + line.length * 3 > batch.length) handOver();
+      if (line.length * 3 > batch.length) batch = Buffer.allocUnsafeSlow(line.length * 3); // a line longer than a batch
+      batchBytes += batch.write(line, batchBytes);
+      if (batchBytes >= BATCH_BYTES) handOver();
     },
     flush() {
-      if (batch.length > 0 && !failed) handOver();
+      if (batchBytes > 0 && !failed) handOver();
       if (failed || closing || written >= accepted) return Promise.resolve();
       return new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
     },
@@ -206,7 +213,7 @@ function openSink(target: Target, { onError, onDrop, maxLength, maxFileBytes, ma
       clearInterval(flusher);
       process.off('exit', onExit);
       if (closing) return Promise.resolve();
-      if (batch.length > 0) handOver();
+      if (batchBytes > 0) handOver();
       closing = true;
       if (failed) return Promise.resolve();
       return new Promise((resolve) => {
