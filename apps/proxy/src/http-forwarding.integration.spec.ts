@@ -233,6 +233,9 @@ timeouts: { upstreamResponse: 700ms }
   test('an Expect other than 100-continue gets 417 and the connection closes', async () => {
     const reply = await rawExchange(proxyPort, 'GET /head HTTP/1.1\r\nHost: a\r\nExpect: something-else\r\n\r\n');
     assert.deepEqual(statusLines(reply), ['HTTP/1.1 417 Expectation Failed']);
+    assert.match(reply, /x-outrigger-error: bad_request/i);
+    const line = await waitFor(() => proxy.stdout().split('\n').find((l) => l.includes('"response_code":417')), 'the 417 in the access log');
+    assert.equal((JSON.parse(line) as Record<string, unknown>).error, 'bad_request');
   });
 
   test('an error answered before the request body was read: the rest of the body is skipped, the next request served', async () => {

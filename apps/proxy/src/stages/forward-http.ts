@@ -119,6 +119,14 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
         res.writeHead(403, undefined, { 'content-type': 'text/plain; charset=utf-8', 'x-outrigger-error': 'authz_denied' });
         return res.end(`outrigger: authz_denied: ${connection.peerIdentity ?? 'a peer without a mesh identity'} may not call this port (${connection.denied})\n`);
       }
+      if (req.expect !== undefined && req.expect.toLowerCase() !== '100-continue') {
+        // RFC 9110 10.1.1: an expectation the proxy cannot meet gets 417 (as node's server did).
+        request.error = 'bad_request';
+        addFlag(request, ERROR_KINDS.bad_request.flag);
+        res.closeAfter = true;
+        res.writeHead(417, undefined, { 'content-type': 'text/plain; charset=utf-8', 'x-outrigger-error': 'bad_request' });
+        return res.end(`outrigger: bad_request: unsupported Expect: ${req.expect}\n`);
+      }
       if (req.hostCount > 1) {
         // RFC 9112 3.2: more than one Host is a bad request (undici would refuse it too).
         request.error = 'bad_request';

@@ -218,7 +218,6 @@ export class Http1Connection {
   #url = '';
   /** A request has begun arriving (between its first byte and its complete headers). */
   #inHeaders = false;
-  #requests = 0;
   #timer: NodeJS.Timeout;
   #keptAlive = false;
   #bodyPaused = false;
@@ -237,8 +236,6 @@ export class Http1Connection {
     parser[kOnMessageBegin] = () => {
       this.#inHeaders = true;
     };
-    // After release (a parse error, the response before a close) the parser may still run to the
-    // end of the bytes it has: requests it finds there are not served.
     parser[kOnHeaders] = (headers: string[], url: string) => {
       for (const h of headers) this.#headers.push(h);
       this.#url += url;
@@ -288,10 +285,6 @@ export class Http1Connection {
     } else if (this.#queue.length === 0) this.socket.end();
   }
 
-  get idle(): boolean {
-    return this.current === null && this.#queue.length === 0;
-  }
-
   #execute(chunk: Buffer): void {
     const parser = this.#parser;
     if (!parser) return;
@@ -317,6 +310,8 @@ export class Http1Connection {
   }
 
   #headersComplete(minor: number, headers: string[] | undefined, method: number, url: string | undefined, upgrade: boolean, keepAlive: boolean): number {
+    // After release (a parse error, the response before a close) the parser may still run to the
+    // end of the bytes it has: requests it finds there are not served.
     if (!this.#parser) return 0;
     if (!headers) {
       headers = this.#headers;
@@ -405,18 +400,12 @@ export class Http1Connection {
 
   #start(parsing: Parsing): void {
     const { req } = parsing;
-    this.#requests++;
     const closeAfter = this.closing || !parsing.keepAlive;
     const res = new Http1Response(this, req, closeAfter);
     this.current = res;
-    if (req.expect !== undefined && req.httpVersion === '1.1') {
-      if (req.expect.toLowerCase() !== '100-continue') {
-        res.closeAfter = true;
-        res.writeHead(417, undefined, { 'content-length': '0' });
-        res.end();
-        return;
-      }
-      if (this.socket.writable) this.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+    // `Expect: 100-continue` is answered at once (the handler answers other expectations).
+    if (req.httpVersion === '1.1' && req.expect?.toLowerCase() === '100-continue' && this.socket.writable) {
+      this.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
     }
     this.#handlers.request(this, req, res);
   }
