@@ -99,7 +99,6 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
       if (!conn) return res.destroy();
       const connection = conn.record;
       connection.requests++;
-      if (draining) res.closeAfter = true;
       const request = newRequest(connection, req, upstream.now());
       let exchange: Exchange | null = null;
       res.done = (complete) => {
@@ -208,7 +207,7 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
     drain() {
       draining = true;
       // A busy connection closes after its response, which says so: its client will not reuse it.
-      for (const { http } of connections.values()) if (http.current && !http.current.headersSent) http.current.closeAfter = true;
+      for (const { http } of connections.values()) http.drain();
       // An idle one may be in a client's hands this instant (a keep-alive pool sends on it while our
       // FIN is in flight, and that request fails). During a short grace it is answered with
       // `Connection: close` instead; those still idle afterwards are closed.

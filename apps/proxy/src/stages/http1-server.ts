@@ -60,7 +60,6 @@ export interface Http1Request {
   readonly forwardedFor: string | undefined;
   readonly connectionHeader: string | undefined;
   readonly expect: string | undefined;
-  readonly upgrade: boolean;
 }
 
 export interface Http1Options {
@@ -245,7 +244,7 @@ export class Http1Connection {
     parser[kOnBody] = (chunk: Buffer) => {
       const body = this.#parsing?.body;
       // A body nobody reads any more (its response is done, or the upstream gave up) is discarded.
-      if (body && !body.destroyed && !body.push(chunk)) this.#pauseFor('body');
+      if (body && !body.destroyed && !body.push(chunk)) this.#setPaused('body', true);
     };
     parser[kOnMessageComplete] = () => {
       const body = this.#parsing?.body;
@@ -277,12 +276,16 @@ export class Http1Connection {
     socket.resume();
   }
 
+  /** Serve no more requests after those in progress: the response being made says `Connection: close` if it still can, and the connection closes after it. */
+  drain(): void {
+    this.closing = true;
+    if (this.current && !this.current.headersSent) this.current.closeAfter = true;
+  }
+
   /** Close once idle: at once if no request is in progress, else after its response. */
   close(): void {
-    this.closing = true;
-    if (this.current) {
-      if (!this.current.headersSent) this.current.closeAfter = true;
-    } else if (this.#queue.length === 0) this.socket.end();
+    this.drain();
+    if (!this.current && this.#queue.length === 0) this.socket.end();
   }
 
   #execute(chunk: Buffer): void {
@@ -365,7 +368,7 @@ export class Http1Connection {
     }
     const methodName = methods[method] ?? 'GET';
     const hasBody = !upgrade && (chunked || (length !== undefined && length !== '0'));
-    const body = hasBody ? new Readable({ read: () => this.#resumeFor('body') }) : null;
+    const body = hasBody ? new Readable({ read: () => this.#setPaused('body', false) }) : null;
     const req: Http1Request = {
       method: methodName,
       url,
@@ -379,7 +382,6 @@ export class Http1Connection {
       forwardedFor,
       connectionHeader,
       expect,
-      upgrade,
     };
     const parsing: Parsing = { req, body, keepAlive };
     if (upgrade) {
@@ -393,7 +395,7 @@ export class Http1Connection {
     this.#parsing = body ? parsing : null;
     if (this.current) {
       this.#queue.push(parsing);
-      this.#pauseFor('queue');
+      this.#setPaused('queue', true);
     } else this.#start(parsing);
     return 0;
   }
@@ -419,7 +421,7 @@ export class Http1Connection {
     const unread = this.#parsing?.body;
     if (unread && this.#queue.length === 0) {
       unread.destroy();
-      this.#resumeFor('body');
+      this.#setPaused('body', false);
     }
     const done = res.done;
     res.done = null;
@@ -431,7 +433,7 @@ export class Http1Connection {
     }
     const next = this.#queue.shift();
     if (next) {
-      if (this.#queue.length === 0) this.#resumeFor('queue');
+      if (this.#queue.length === 0) this.#setPaused('queue', false);
       return this.#start(next);
     }
     if (this.closing) {
@@ -495,14 +497,6 @@ export class Http1Connection {
   }
 
   /** Reading stops while a request body is not being read or a request waits its turn. */
-  #pauseFor(reason: 'body' | 'queue'): void {
-    this.#setPaused(reason, true);
-  }
-
-  #resumeFor(reason: 'body' | 'queue'): void {
-    this.#setPaused(reason, false);
-  }
-
   #setPaused(reason: 'body' | 'queue', paused: boolean): void {
     const wasPaused = this.#bodyPaused || this.#queuePaused;
     if (reason === 'body') this.#bodyPaused = paused;

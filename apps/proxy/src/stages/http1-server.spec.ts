@@ -1,0 +1,87 @@
+// Http1Connection on real loopback sockets with short timers: the keep-alive timeout closes an idle
+// connection quietly, a request begun but incomplete when it fires gets the header-timeout
+// handler, the first request's headers are bounded by the header timeout, and responses carry
+// the keep-alive and Date headers the proxy promises (docs/reference/config.md).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { Http1Connection, type Http1Handlers } from './http1-server.ts';
+
+const OPTIONS = { maxHeaderBytes: 8192, headersTimeoutMs: 300, keepAliveMs: 400 };
+
+/** A server whose connections are Http1Connections answering `ok`; `events` records the handler calls. */
+async function serve(t: { after(fn: () => void): void }) {
+  const events: string[] = [];
+  const handlers: Http1Handlers = {
+    request(_conn, req, res) {
+      events.push(`request ${req.url}`);
+      res.writeHead(200, undefined, { 'content-length': '2', ...(req.url === '/dated' ? { date: 'Thu, 01 Jan 2026 00:00:00 GMT' } : {}) });
+      res.end('ok');
+    },
+    upgrade: () => events.push('upgrade'),
+    parseError: () => {
+      events.push('parse error');
+      return { status: 400, kind: 'bad_request' };
+    },
+    headerTimeout(conn) {
+      events.push('header timeout');
+      conn.socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    },
+  };
+  const server = createServer({ allowHalfOpen: true }, (socket) => new Http1Connection(socket, OPTIONS, handlers));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const port = (server.address() as AddressInfo).port;
+  return { events, port };
+}
+
+/** Connects, runs `script` on the socket, and resolves with everything read and when the server closed it. */
+function client(port: number, script: (socket: Socket) => void) {
+  return new Promise<{ reply: string; closedAfterMs: number }>((resolve, reject) => {
+    const started = Date.now();
+    const socket = connect(port, '127.0.0.1', () => script(socket));
+    let reply = '';
+    socket.on('data', (d) => (reply += d.toString('latin1')));
+    socket.on('error', reject);
+    socket.on('close', () => resolve({ reply, closedAfterMs: Date.now() - started }));
+    socket.setTimeout(5000, () => socket.destroy(new Error(`still open after 5 s: ${JSON.stringify(reply)}`)));
+  });
+}
+
+test('a kept-alive connection left idle is closed quietly at the keep-alive timeout', async (t) => {
+  const { events, port } = await serve(t);
+  const r = await client(port, (s) => s.write('GET /a HTTP/1.1\r\nHost: x\r\n\r\n'));
+  assert.match(r.reply, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(r.reply, /\r\nconnection: keep-alive\r\nkeep-alive: timeout=0\r\n/); // 400 ms rounds down to 0 s
+  assert.doesNotMatch(r.reply, /408/);
+  assert.ok(r.closedAfterMs >= 350 && r.closedAfterMs < 3000, `closed after ${r.closedAfterMs} ms`);
+  assert.deepEqual(events, ['request /a']);
+});
+
+test('a request begun after a response but incomplete at the keep-alive timeout gets the header timeout', async (t) => {
+  const { events, port } = await serve(t);
+  const r = await client(port, (s) => {
+    s.write('GET /a HTTP/1.1\r\nHost: x\r\n\r\n');
+    setTimeout(() => s.write('GET /b HTTP/1.1\r\nHost: x\r\n'), 100); // never finished
+  });
+  assert.match(r.reply, /HTTP\/1\.1 408 Request Timeout/);
+  assert.deepEqual(events, ['request /a', 'header timeout']);
+});
+
+test("the first request's headers must be complete within the header timeout", async (t) => {
+  const { events, port } = await serve(t);
+  const r = await client(port, (s) => s.write('GET /slow HTTP/1.1\r\nHost: x\r\n'));
+  assert.match(r.reply, /^HTTP\/1\.1 408 /);
+  assert.ok(r.closedAfterMs >= 250 && r.closedAfterMs < 3000, `closed after ${r.closedAfterMs} ms`);
+  assert.deepEqual(events, ['header timeout']);
+});
+
+test('a Date header is added when the response has none, and kept when it has one', async (t) => {
+  const { port } = await serve(t);
+  const r = await client(port, (s) => s.end('GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /dated HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+  const [first = '', second = ''] = r.reply.split(/(?=HTTP\/1\.1 )/);
+  assert.match(first, /\r\ndate: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT\r\n/);
+  assert.equal(second.match(/\r\ndate: /g)?.length, 1);
+  assert.match(second, /\r\ndate: Thu, 01 Jan 2026 00:00:00 GMT\r\n/);
+  assert.match(second, /\r\nconnection: close\r\n/);
+});
