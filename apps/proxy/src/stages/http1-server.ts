@@ -27,6 +27,9 @@ interface Parser {
   getCurrentBuffer(): Buffer;
   close(): void;
   remove(): void;
+  free(): void;
+  /** The connection this parser works for while allocated; null in the free list. */
+  connection: Http1Connection | null;
   [callback: number]: unknown;
 }
 const { HTTPParser, methods } = require('_http_common') as {
@@ -39,6 +42,14 @@ const kOnHeadersComplete = HTTPParser.kOnHeadersComplete | 0;
 const kOnBody = HTTPParser.kOnBody | 0;
 const kOnMessageComplete = HTTPParser.kOnMessageComplete | 0;
 const kOnExecute = HTTPParser.kOnExecute | 0;
+/**
+ * Parsers of closed connections, reused (node's server keeps such a list too): a parser is a C++
+ * object holding llhttp's state, and making one per connection showed in new-connection profiles.
+ */
+const freeParsers: Parser[] = [];
+const MAX_FREE_PARSERS = 256;
+/** A parser with the callbacks every connection shares (set in Http1Connection's static block). */
+let newParser: () => Parser;
 
 /** A parse failure: node's parser sets `code` (HPE_*), as node's server reported it in 'clientError'. */
 export type ParseError = Error & { code?: string };
@@ -224,34 +235,58 @@ export class Http1Connection {
   #clientEnded = false;
   #upgrade: Parsing | null = null;
 
+  static {
+    // llhttp calls these with the parser as `this`: one set of functions serves every connection.
+    function onMessageBegin(this: Parser): void {
+      if (this.connection) this.connection.#inHeaders = true;
+    }
+    function onHeaders(this: Parser, headers: string[], url: string): void {
+      const c = this.connection;
+      if (!c) return;
+      for (const h of headers) c.#headers.push(h);
+      c.#url += url;
+    }
+    function onHeadersComplete(this: Parser, _major: number, minor: number, headers: string[] | undefined, method: number, url: string | undefined, _s: unknown, _m: unknown, upgrade: boolean, keepAlive: boolean): number {
+      return this.connection ? this.connection.#headersComplete(minor, headers, method, url, upgrade, keepAlive) : 0;
+    }
+    function onBody(this: Parser, chunk: Buffer): void {
+      const c = this.connection;
+      const body = c ? c.#parsing?.body : null;
+      // A body nobody reads any more (its response is done, or the upstream gave up) is discarded.
+      if (body && !body.destroyed && !body.push(chunk)) c!.#setPaused('body', true);
+    }
+    function onMessageComplete(this: Parser): void {
+      const c = this.connection;
+      if (!c) return;
+      const body = c.#parsing?.body;
+      if (body && !body.destroyed) body.push(null);
+      c.#parsing = null;
+    }
+    function onExecute(this: Parser, ret: number | Error): void {
+      if (this.connection) this.connection.#afterExecute(ret, null);
+    }
+    newParser = () => {
+      const parser = new HTTPParser();
+      parser.connection = null;
+      parser[kOnMessageBegin] = onMessageBegin;
+      parser[kOnHeaders] = onHeaders;
+      parser[kOnHeadersComplete] = onHeadersComplete;
+      parser[kOnBody] = onBody;
+      parser[kOnMessageComplete] = onMessageComplete;
+      parser[kOnExecute] = onExecute;
+      return parser;
+    };
+  }
+
   constructor(socket: Duplex, options: Http1Options, handlers: Http1Handlers) {
     this.socket = socket;
     this.keepAliveMs = options.keepAliveMs;
     this.#options = options;
     this.#handlers = handlers;
-    const parser = new HTTPParser();
-    this.#parser = parser;
+    const parser = freeParsers.pop() ?? newParser();
     parser.initialize(HTTPParser.REQUEST, {}, options.maxHeaderBytes, 0);
-    parser[kOnMessageBegin] = () => {
-      this.#inHeaders = true;
-    };
-    parser[kOnHeaders] = (headers: string[], url: string) => {
-      for (const h of headers) this.#headers.push(h);
-      this.#url += url;
-    };
-    parser[kOnHeadersComplete] = (_major: number, minor: number, headers: string[] | undefined, method: number, url: string | undefined, _s: unknown, _m: unknown, upgrade: boolean, keepAlive: boolean) =>
-      this.#headersComplete(minor, headers, method, url, upgrade, keepAlive);
-    parser[kOnBody] = (chunk: Buffer) => {
-      const body = this.#parsing?.body;
-      // A body nobody reads any more (its response is done, or the upstream gave up) is discarded.
-      if (body && !body.destroyed && !body.push(chunk)) this.#setPaused('body', true);
-    };
-    parser[kOnMessageComplete] = () => {
-      const body = this.#parsing?.body;
-      if (body && !body.destroyed) body.push(null);
-      this.#parsing = null;
-    };
-    parser[kOnExecute] = (ret: number | Error) => this.#afterExecute(ret, null);
+    parser.connection = this;
+    this.#parser = parser;
     // The first request's headers are due within the header timeout.
     this.#timer = setTimeout(() => this.#timeout(), options.headersTimeoutMs).unref();
     socket.on('drain', () => this.current?.drained?.());
@@ -285,7 +320,7 @@ export class Http1Connection {
   /** Close once idle: at once if no request is in progress, else after its response. */
   close(): void {
     this.drain();
-    if (!this.current && this.#queue.length === 0) this.socket.end();
+    if (!this.current && this.#queue.length === 0) this.#end();
   }
 
   #execute(chunk: Buffer): void {
@@ -428,7 +463,7 @@ export class Http1Connection {
     done?.(complete);
     if (!complete) return;
     if (res.closeAfter || (this.#clientEnded && this.#queue.length === 0)) {
-      this.socket.end();
+      this.#end();
       return this.#release();
     }
     const next = this.#queue.shift();
@@ -437,7 +472,7 @@ export class Http1Connection {
       return this.#start(next);
     }
     if (this.closing) {
-      this.socket.end();
+      this.#end();
       return this.#release();
     }
     // Idle: the next request must come (with complete headers) within the keep-alive timeout.
@@ -449,11 +484,16 @@ export class Http1Connection {
     }
   }
 
+  /** Our side's FIN, once (a second `end()` builds an ERR_STREAM_ALREADY_FINISHED, stack and all). */
+  #end(): void {
+    if (!this.socket.writableEnded) this.socket.end();
+  }
+
   #timeout(): void {
     if (this.current || this.#queue.length || this.socket.destroyed) return;
     // Nothing begun after a response: the keep-alive timeout, closed quietly (as node's server did).
     if (this.#keptAlive && !this.#inHeaders) {
-      this.socket.end();
+      this.#end();
       return this.#release();
     }
     this.#handlers.headerTimeout(this);
@@ -479,7 +519,7 @@ export class Http1Connection {
     if (parser && !this.#handle) parser.finish();
     if (this.#parsing?.body) this.#parsing.body.destroy(new OutriggerError('downstream_aborted', 'the client closed before the request body was complete'));
     if (this.current === null && this.#queue.length === 0) {
-      this.socket.end();
+      this.#end();
       this.#release();
     }
   }
@@ -526,7 +566,11 @@ export class Http1Connection {
         handle._consumed = false;
       }
       parser.remove();
-      parser.close();
+      parser.connection = null;
+      if (freeParsers.length < MAX_FREE_PARSERS) {
+        parser.free();
+        freeParsers.push(parser);
+      } else parser.close();
     };
     if (now) free();
     else setImmediate(free);
