@@ -20,7 +20,7 @@ export interface AbResult {
   off: Array<{ cpuUs: number; rps: number }>;
 }
 
-export async function runAccessLogAb(ctx: CellContext, label: string, on: Topology, off: Topology, rounds: number, durationS: number, kind: AbResult['kind'] = 'access-log'): Promise<AbResult> {
+export async function runAccessLogAb(ctx: CellContext, label: string, on: Topology, off: Topology, rounds: number, durationS: number, kind: AbResult['kind'] = 'access-log', closeEachRequest = false): Promise<AbResult> {
   const { env, plan } = ctx;
   const dir = join(ctx.runDir, `ab-${on.id}-${off.id}`);
   const started: Proc[] = [];
@@ -39,7 +39,7 @@ export async function runAccessLogAb(ctx: CellContext, label: string, on: Topolo
       running.set(name, [r, sink]);
     }
     const load = (r: RunningTopology, durationS: number) =>
-      measureLoad(env.procs, { proxy: env.proxyCpu, load: plan.loadCpu }, { url: r.url, connections: plan.connections, durationS, closeEachRequest: false }, r.proxies, ctx.appPid);
+      measureLoad(env.procs, { proxy: env.proxyCpu, load: plan.loadCpu }, { url: r.url, connections: plan.connections, durationS, closeEachRequest }, r.proxies, ctx.appPid);
     for (const [r] of running.values()) await load(r, plan.nodeWarmupS);
     const couples = [[running.get('a1')!, running.get('b1')!], [running.get('a2')!, running.get('b2')!]];
     for (let i = 0; i < rounds; i++) {

@@ -45,6 +45,8 @@ const USAGE = `usage: node bench/run.ts [options]        (sudo only to apt-get m
   --vs-ref REF        also an A/B of the inbound sidecar and the HTTP pair against the proxy as
                       committed at REF (both bundles, side by side, alternating rounds): what a
                       change bought, without the drift between two runs
+  --ab-new-conn       the A/B rounds (all of them) open a new connection per request
+                      (wrk -H 'Connection: close'), to compare what a connection costs
   --form-ab           also an A/B of the inbound sidecar run from its bundle and from its sources
   --ab-rounds N       alternating rounds of the A/B (default 12; a multiple of 4 balances it)
   --ab-seconds S      length of each A/B round (default 3)
@@ -59,6 +61,7 @@ const { values: o } = parseArgs({
     only: { type: 'string' },
     ref: { type: 'string' },
     'vs-ref': { type: 'string' },
+    'ab-new-conn': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     duration: { type: 'string', default: '6' },
     'close-duration': { type: 'string', default: '3' },
@@ -116,6 +119,8 @@ const withAb = !quick && !o['no-ab'];
 const AB_ROUNDS = Number(o['ab-rounds']);
 if (!Number.isInteger(AB_ROUNDS) || AB_ROUNDS < 1) throw new Error(`--ab-rounds must be a whole number of at least 1, not ${o['ab-rounds']}`);
 const AB_SECONDS = Number(o['ab-seconds']); // wrk takes whole seconds
+const AB_NEW_CONN = o['ab-new-conn'] === true;
+const AB_MODE = AB_NEW_CONN ? ', a new connection per request' : '';
 if (!Number.isInteger(AB_SECONDS) || AB_SECONDS < 1) throw new Error(`--ab-seconds must be a whole number of at least 1, not ${o['ab-seconds']}`);
 
 const node = process.execPath;
@@ -249,7 +254,7 @@ async function main(): Promise<void> {
     log(`access-log A/B: ${label}, ${AB_ROUNDS} alternating rounds of ${AB_SECONDS} s`);
     try {
       await waitForQuiet();
-      ab.push(await runAccessLogAb(ctx, label, on, off, AB_ROUNDS, AB_SECONDS));
+      ab.push(await runAccessLogAb(ctx, label + AB_MODE, on, off, AB_ROUNDS, AB_SECONDS, 'access-log', AB_NEW_CONN));
     } catch (err) {
       skipped.push(`access-log A/B (${label}): ${(err as Error).message.split('\n')[0]}`);
     }
@@ -261,12 +266,12 @@ async function main(): Promise<void> {
     for (const id of ['or-inbound', 'or-http']) {
       const t = TOPOLOGIES.find((x) => x.id === id);
       if (!t || (only && !only.has(id)) || stopping) continue;
-      const label = `${t.label}: ${source.commit}${o.ref ? '' : ' (working tree)'} (A) vs ${other.commit} (B)`;
+      const label = `${t.label}: ${source.commit}${o.ref ? '' : ' (working tree)'} (A) vs ${other.commit} (B)${AB_MODE}`;
       const vs: Topology = { ...t, id: `${id}-vs`, start: (e, cell) => t.start(e, { ...cell, proxyMain: otherMain }) };
       log(`version A/B: ${label}, ${AB_ROUNDS} alternating rounds of ${AB_SECONDS} s`);
       try {
         await waitForQuiet();
-        ab.push(await runAccessLogAb(ctx, label, t, vs, AB_ROUNDS, AB_SECONDS, 'version'));
+        ab.push(await runAccessLogAb(ctx, label, t, vs, AB_ROUNDS, AB_SECONDS, 'version', AB_NEW_CONN));
       } catch (err) {
         skipped.push(`version A/B (${id}): ${(err as Error).message.split('\n')[0]}`);
       }
@@ -274,12 +279,12 @@ async function main(): Promise<void> {
   }
   const inbound = TOPOLOGIES.find((t) => t.id === 'or-inbound');
   if (o['form-ab'] && inbound && proxyMain !== proxySourceMain && !stopping) {
-    const label = 'one inbound sidecar: bundle (A) vs TypeScript sources (B)';
+    const label = `one inbound sidecar: bundle (A) vs TypeScript sources (B)${AB_MODE}`;
     const fromSource: typeof inbound = { ...inbound, id: 'or-inbound-src', start: (e, cell) => inbound.start(e, { ...cell, fromSource: true }) };
     log(`form A/B: ${label}, ${AB_ROUNDS} alternating rounds of ${AB_SECONDS} s`);
     try {
       await waitForQuiet();
-      ab.push(await runAccessLogAb(ctx, label, inbound, fromSource, AB_ROUNDS, AB_SECONDS, 'form'));
+      ab.push(await runAccessLogAb(ctx, label, inbound, fromSource, AB_ROUNDS, AB_SECONDS, 'form', AB_NEW_CONN));
     } catch (err) {
       skipped.push(`form A/B: ${(err as Error).message.split('\n')[0]}`);
     }
