@@ -10,14 +10,14 @@ import type { Proc } from './procs.ts';
 import type { RunningTopology, Topology } from './topologies.ts';
 
 export interface AbResult {
-  /** 'access-log': A logs, B does not (or A/A). 'form': A runs the bundle, B the sources. 'version': A the proxy measured, B the one of `--vs-ref`. */
-  kind: 'access-log' | 'form' | 'version';
+  /** 'access-log': A logs, B does not (or A/A). 'form': A runs the bundle, B the sources. 'version': A the proxy measured, B the one of `--vs-ref`. 'flags': B adds `--vs-flags`. */
+  kind: 'access-log' | 'form' | 'version' | 'flags';
   label: string;
   rounds: number;
   durationS: number;
-  /** Per round: proxy CPU µs per request and req/s, log on and off. */
-  on: Array<{ cpuUs: number; rps: number }>;
-  off: Array<{ cpuUs: number; rps: number }>;
+  /** Per round: proxy CPU µs per request, req/s and the largest sidecar's peak RSS (KiB), log on and off. */
+  on: Array<{ cpuUs: number; rps: number; rssKiB?: number }>;
+  off: Array<{ cpuUs: number; rps: number; rssKiB?: number }>;
 }
 
 export async function runAccessLogAb(ctx: CellContext, label: string, on: Topology, off: Topology, rounds: number, durationS: number, kind: AbResult['kind'] = 'access-log', closeEachRequest = false): Promise<AbResult> {
@@ -48,7 +48,7 @@ export async function runAccessLogAb(ctx: CellContext, label: string, on: Topolo
       const order = Math.floor(i / 2) % 2 === 0 ? couple : [...couple].reverse();
       for (const [r, sink] of order) {
         const m = await load(r, durationS);
-        sink.push({ cpuUs: m.proxyCpuUsPerReq ?? NaN, rps: m.rps });
+        sink.push({ cpuUs: m.proxyCpuUsPerReq ?? NaN, rps: m.rps, rssKiB: Math.max(0, ...m.loadedRssKiB) });
       }
     }
     return result;

@@ -176,6 +176,7 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
 
   const forms = ab.filter((r) => r.kind === 'form');
   const versions = ab.filter((r) => r.kind === 'version');
+  const flagged = ab.filter((r) => r.kind === 'flags');
   ab = ab.filter((r) => r.kind === 'access-log');
   const abRows = (r: AbResult) => {
     const pairs = r.on.map((x, i) => [x, r.off[i]] as const).filter((p): p is readonly [{ cpuUs: number; rps: number }, { cpuUs: number; rps: number }] => p[1] !== undefined);
@@ -184,6 +185,7 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
       b: cell(stat(r.off.map((x) => x.cpuUs)), 1),
       extra: cell(stat(pairs.map(([a, b]) => 100 * (a.cpuUs / b.cpuUs - 1))), 1),
       lost: cell(stat(pairs.map(([a, b]) => 100 * (1 - a.rps / b.rps))), 1),
+      rss: (side: AbResult['on']) => (side.every((x) => x.rssKiB) ? cell(stat(side.map((x) => (x.rssKiB ?? 0) / 1024)), 0) : '—'),
     };
   };
   /** A side-by-side A/B table: heading, what A and B are, the column names of A and B. */
@@ -193,12 +195,12 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
     out.push(
       `A/B as below: ${what}, side by side, ${rs[0]?.rounds ?? 0} alternating rounds of \`wrk -c50 -d${rs[0]?.durationS ?? 0}s\`.${note}`,
       '',
-      `| path | proxy CPU µs/req, ${a} | ${b} | extra CPU of ${a === 'A' ? 'A' : `the ${a}`}, % | throughput lost with ${a === 'A' ? 'A' : `the ${a}`}, % |`,
-      '|---|---|---|---|---|',
+      `| path | proxy CPU µs/req, ${a} | ${b} | extra CPU of ${a === 'A' ? 'A' : `the ${a}`}, % | throughput lost with ${a === 'A' ? 'A' : `the ${a}`}, % | peak RSS MiB (largest sidecar), ${a} | ${b} |`,
+      '|---|---|---|---|---|---|---|',
     );
     for (const r of rs) {
       const x = abRows(r);
-      out.push(`| ${r.label} | ${x.a} | ${x.b} | ${x.extra} | ${x.lost} |`);
+      out.push(`| ${r.label} | ${x.a} | ${x.b} | ${x.extra} | ${x.lost} | ${x.rss(r.on)} | ${x.rss(r.off)} |`);
     }
   };
   abTable(
@@ -210,6 +212,7 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
     ' Start-up and memory of the two forms are in the tables above (bundle) and in the hand-written notes below (sources).',
   );
   abTable(versions, '### This version against another (`--vs-ref`)', 'the proxy measured here (A) and the proxy as committed at another ref (B), both from their bundles', 'A', 'B', ' A negative extra CPU is what A saves.');
+  abTable(flagged, '### The same proxy with other node flags (`--vs-flags`)', 'the sidecars as measured here (A) and the same bundle started with extra node flags (B)', 'A', 'B', ' A negative extra CPU is what A saves; peak RSS of each side is in the notes of the run that used it.');
 
   if (ab.length || (of('or-http').length && of('or-http-nolog').length)) {
     out.push('', '### Access-log overhead (issue 6: "access logging on costs less than 10% throughput")', '');

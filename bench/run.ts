@@ -45,6 +45,8 @@ const USAGE = `usage: node bench/run.ts [options]        (sudo only to apt-get m
   --vs-ref REF        also an A/B of the inbound sidecar and the HTTP pair against the proxy as
                       committed at REF (both bundles, side by side, alternating rounds): what a
                       change bought, without the drift between two runs
+  --vs-flags=F        also an A/B of the inbound sidecar and the HTTP pair against the same
+                      sidecars started with extra node flags F (space-separated; write it with '=')
   --ab-new-conn       the A/B rounds (all of them) open a new connection per request
                       (wrk -H 'Connection: close'), to compare what a connection costs
   --form-ab           also an A/B of the inbound sidecar run from its bundle and from its sources
@@ -62,6 +64,7 @@ const { values: o } = parseArgs({
     ref: { type: 'string' },
     'vs-ref': { type: 'string' },
     'ab-new-conn': { type: 'boolean', default: false },
+    'vs-flags': { type: 'string' },
     quick: { type: 'boolean', default: false },
     duration: { type: 'string', default: '6' },
     'close-duration': { type: 'string', default: '3' },
@@ -275,6 +278,20 @@ async function main(): Promise<void> {
       } catch (err) {
         skipped.push(`version A/B (${id}): ${(err as Error).message.split('\n')[0]}`);
       }
+    }
+  }
+  const vsFlags = (o['vs-flags'] ?? '').split(' ').filter(Boolean);
+  for (const id of vsFlags.length ? ['or-inbound', 'or-http'] : []) {
+    const t = TOPOLOGIES.find((x) => x.id === id);
+    if (!t || (only && !only.has(id)) || stopping) continue;
+    const label = `${t.label}: as measured (A) vs with \`${vsFlags.join(' ')}\` (B)${AB_MODE}`;
+    const withFlags: Topology = { ...t, id: `${id}-flags`, start: (e, cell) => t.start(e, { ...cell, nodeFlags: () => vsFlags }) };
+    log(`flags A/B: ${label}, ${AB_ROUNDS} alternating rounds of ${AB_SECONDS} s`);
+    try {
+      await waitForQuiet();
+      ab.push(await runAccessLogAb(ctx, label, t, withFlags, AB_ROUNDS, AB_SECONDS, 'flags', AB_NEW_CONN));
+    } catch (err) {
+      skipped.push(`flags A/B (${id}): ${(err as Error).message.split('\n')[0]}`);
     }
   }
   const inbound = TOPOLOGIES.find((t) => t.id === 'or-inbound');
