@@ -32,6 +32,8 @@ export interface Plan {
 
 /** Unmeasured lead-in of the warm-pool latency run, seconds. */
 export const WARM_POOL_S = 1;
+/** Seconds at the fixed rate right after start, for the RSS a sidecar needs at that rate (before any wrk run). */
+export const FRESH_RATE_S = 3;
 
 export const isNode = (t: Topology) => t.family === 'outrigger' || t.family === 'baseline';
 
@@ -81,6 +83,12 @@ export async function runCell(ctx: CellContext, topology: Topology, rep: number,
     const r = running;
     await sleep(500);
     const idleRssKiB = r.proxies.map((p) => rssKiB(p.pid));
+    // Memory at the fixed rate before any wrk run has grown the heap: what a sidecar at that rate
+    // needs (the later runs' peaks are the process's high-water mark). Its latencies are not
+    // reported: the code is not compiled yet.
+    const reference = topology.family === 'baseline';
+    const fresh = reference ? null : await measureLatency(env.procs, plan.loadCpu, env.node, plan.rateClient, r.url, plan.rate, FRESH_RATE_S, 0, r.proxies);
+    const rssAtRateFreshKiB = fresh?.rssPeakKiB ?? [];
     // What else ran on the proxy CPU during the whole cell: everything there but our proxies and app.
     const ours = () => r.proxies.reduce((sum, p) => sum + cpuMicros(p.pid), cpuMicros(ctx.appPid));
     const cpuBefore = cpuTimes(env.proxyCpu);
@@ -103,7 +111,6 @@ export async function runCell(ctx: CellContext, topology: Topology, rep: number,
     alive(r, 'new-connection load');
     await sleep(300);
     // The reference proxies only locate costs: the 1000/s run, bulk and hey would add time, not insight.
-    const reference = topology.family === 'baseline';
     const latency = reference ? null : await measureLatency(env.procs, plan.loadCpu, env.node, plan.rateClient, r.url, plan.rate, plan.rateDurationS);
     alive(r, 'fixed-rate latency');
     await sleep(300);
@@ -131,7 +138,7 @@ export async function runCell(ctx: CellContext, topology: Topology, rep: number,
         `, CPU${env.proxyCpu} ${keepAlive.proxyCpuBusyPct.toFixed(0)}% busy under wrk, CPU${plan.loadCpu} ${keepAlive.loadCpuBusyPct.toFixed(0)}%; foreign: CPU${env.proxyCpu} ${foreignPct.toFixed(0)}%, CPU${plan.loadCpu} ${loadForeignPct.toFixed(0)}% of the cell` +
         (keepAlive.errors + close.errors + (latency?.errors ?? 0) ? `, errors ${keepAlive.errors}/${close.errors}/${latency?.errors ?? 0}` : ''),
     );
-    return { rep, topology: topology.id, startups: r.startups, idleRssKiB, keepAlive, close, latency, latencyWarm, light, hey, bulk, accessLog: accessLogSize(r.accessLogs), foreignPct, loadForeignPct, warmup };
+    return { rep, topology: topology.id, startups: r.startups, idleRssKiB, rssAtRateFreshKiB, keepAlive, close, latency, latencyWarm, light, hey, bulk, accessLog: accessLogSize(r.accessLogs), foreignPct, loadForeignPct, warmup };
   } finally {
     if (running) await stopProxies(ctx, running.proxies);
     rmSync(dir, { recursive: true, force: true });

@@ -11,6 +11,8 @@ export interface CellResult {
   topology: string;
   startups: Startup[];
   idleRssKiB: number[];
+  /** Peak RSS per proxy during FRESH_RATE_S at the fixed rate right after start; absent in older raw files. */
+  rssAtRateFreshKiB?: number[];
   keepAlive: LoadResult;
   close: LoadResult;
   /** null for the reference proxies, which skip it. */
@@ -125,8 +127,8 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
     );
   }
   out.push('', '### Bulk transfer, memory, start-up', '');
-  out.push(`| topology | bulk MB/s, one connection | RSS idle MiB (per proxy) | RSS at ${rates.rate}/s MiB (per proxy, peak of the warm-pool run) | RSS loaded MiB (per proxy, peak during wrk -c50) | start-up: \`startup_ms\` | start-up: spawn → ready ms |`);
-  out.push('|---|---|---|---|---|---|---|');
+  out.push(`| topology | bulk MB/s, one connection | RSS idle MiB (per proxy) | RSS at ${rates.rate}/s MiB (per proxy, peak over the first 3 s after start) | RSS at ${rates.rate}/s MiB (per proxy, peak of the warm-pool run, after the wrk runs) | RSS loaded MiB (per proxy, peak during wrk -c50) | start-up: \`startup_ms\` | start-up: spawn → ready ms |`);
+  out.push('|---|---|---|---|---|---|---|---|');
   for (const t of ran) {
     const perProxy = (pick: (c: CellResult) => number[]) => {
       const n = of(t.id)[0] ? pick(of(t.id)[0] as CellResult).length : 0;
@@ -140,7 +142,7 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
       return names.map((name, i) => `${name}: ${cell(s(t.id, (c) => (c.startups[i] ? pick(c.startups[i] as Startup) : null)))}`).join('<br>');
     };
     const cut = of(t.id).some((c) => c.bulk && !c.bulk.complete) ? ' (cut at the time limit)' : '';
-    out.push(`| ${t.label} | ${cell(s(t.id, (c) => c.bulk?.mbps ?? null))}${cut} | ${perProxy((c) => c.idleRssKiB)} | ${perProxy((c) => c.latencyWarm?.rssPeakKiB ?? [])} | ${perProxy((c) => c.keepAlive.loadedRssKiB)} | ${starts((x) => x.selfMs)} | ${starts((x) => x.wallMs)} |`);
+    out.push(`| ${t.label} | ${cell(s(t.id, (c) => c.bulk?.mbps ?? null))}${cut} | ${perProxy((c) => c.idleRssKiB)} | ${perProxy((c) => c.rssAtRateFreshKiB ?? [])} | ${perProxy((c) => c.latencyWarm?.rssPeakKiB ?? [])} | ${perProxy((c) => c.keepAlive.loadedRssKiB)} | ${starts((x) => x.selfMs)} | ${starts((x) => x.wallMs)} |`);
   }
 
   out.push('', '### Ratios (of medians)', '');
@@ -212,7 +214,7 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
     ' Start-up and memory of the two forms are in the tables above (bundle) and in the hand-written notes below (sources).',
   );
   abTable(versions, '### This version against another (`--vs-ref`)', 'the proxy measured here (A) and the proxy as committed at another ref (B), both from their bundles', 'A', 'B', ' A negative extra CPU is what A saves.');
-  abTable(flagged, '### The same proxy with other node flags (`--vs-flags`)', 'the sidecars as measured here (A) and the same bundle started with extra node flags (B)', 'A', 'B', ' A negative extra CPU is what A saves; peak RSS of each side is in the notes of the run that used it.');
+  abTable(flagged, '### The same proxy with other node flags (`--vs-flags`)', 'the sidecars as measured here (A) and the same bundle started with extra node flags (B)', 'A', 'B', ' A negative extra CPU is what A saves.');
 
   if (ab.length || (of('or-http').length && of('or-http-nolog').length)) {
     out.push('', '### Access-log overhead (issue 6: "access logging on costs less than 10% throughput")', '');

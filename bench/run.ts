@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runCell, runProfile, type CellContext, type Plan } from './cell.ts';
+import { FRESH_RATE_S, runCell, runProfile, type CellContext, type Plan } from './cell.ts';
 import { runAccessLogAb, type AbResult } from './access-log-ab.ts';
 import { ensurePeers, nginxCan } from './peers.ts';
 import { createProcs, machineBusyPct, sleep, waitFor } from './procs.ts';
@@ -241,6 +241,16 @@ async function main(): Promise<void> {
   }
 
   const ab: AbResult[] = [];
+  /** One A/B (both sides started, alternating rounds); a failure is reported as skipped, the run goes on. */
+  const runAb = async (kind: AbResult['kind'], label: string, a: Topology, b: Topology, what: string) => {
+    log(`${kind} A/B: ${label}, ${AB_ROUNDS} alternating rounds of ${AB_SECONDS} s`);
+    try {
+      await waitForQuiet();
+      ab.push(await runAccessLogAb(ctx, label, a, b, AB_ROUNDS, AB_SECONDS, kind, AB_NEW_CONN));
+    } catch (err) {
+      skipped.push(`${kind} A/B (${what}): ${(err as Error).message.split('\n')[0]}`);
+    }
+  };
   const abPairs: Array<readonly [string, string, string]> = [
     ['one inbound sidecar', 'or-inbound', 'or-inbound-nolog'],
     ['the HTTP pair (both sidecars log)', 'or-http', 'or-http-nolog'],
@@ -254,57 +264,38 @@ async function main(): Promise<void> {
     const on = TOPOLOGIES.find((t) => t.id === onId);
     const off = TOPOLOGIES.find((t) => t.id === offId);
     if (!on || !off || (only && !only.has(onId)) || stopping) continue;
-    log(`access-log A/B: ${label}, ${AB_ROUNDS} alternating rounds of ${AB_SECONDS} s`);
-    try {
-      await waitForQuiet();
-      ab.push(await runAccessLogAb(ctx, label + AB_MODE, on, off, AB_ROUNDS, AB_SECONDS, 'access-log', AB_NEW_CONN));
-    } catch (err) {
-      skipped.push(`access-log A/B (${label}): ${(err as Error).message.split('\n')[0]}`);
-    }
+    await runAb('access-log', label + AB_MODE, on, off, label);
   }
+  // The inbound sidecar and the HTTP pair against a variant of themselves (B).
+  const againstVariant = async (kind: AbResult['kind'], describe: (t: Topology) => string, variant: (t: Topology) => Topology) => {
+    for (const id of ['or-inbound', 'or-http']) {
+      const t = TOPOLOGIES.find((x) => x.id === id);
+      if (!t || (only && !only.has(id)) || stopping) continue;
+      await runAb(kind, `${describe(t)}${AB_MODE}`, t, variant(t), id);
+    }
+  };
   if (o['vs-ref'] && !stopping) {
     const other = snapshotAt(REPO, o['vs-ref'], join(runDir, 'src-vs'));
     const otherMain = join(runDir, 'bundle-vs', 'outrigger-proxy.mjs');
     execFileSync(node, [join(other.root, 'tools/build.ts'), '--out', join(runDir, 'bundle-vs')], { cwd: other.root, stdio: ['ignore', 'ignore', 'pipe'] });
-    for (const id of ['or-inbound', 'or-http']) {
-      const t = TOPOLOGIES.find((x) => x.id === id);
-      if (!t || (only && !only.has(id)) || stopping) continue;
-      const label = `${t.label}: ${source.commit}${o.ref ? '' : ' (working tree)'} (A) vs ${other.commit} (B)${AB_MODE}`;
-      const vs: Topology = { ...t, id: `${id}-vs`, start: (e, cell) => t.start(e, { ...cell, proxyMain: otherMain }) };
-      log(`version A/B: ${label}, ${AB_ROUNDS} alternating rounds of ${AB_SECONDS} s`);
-      try {
-        await waitForQuiet();
-        ab.push(await runAccessLogAb(ctx, label, t, vs, AB_ROUNDS, AB_SECONDS, 'version', AB_NEW_CONN));
-      } catch (err) {
-        skipped.push(`version A/B (${id}): ${(err as Error).message.split('\n')[0]}`);
-      }
-    }
+    await againstVariant(
+      'version',
+      (t) => `${t.label}: ${source.commit}${o.ref ? '' : ' (working tree)'} (A) vs ${other.commit} (B)`,
+      (t) => ({ ...t, id: `${t.id}-vs`, start: (e, cell) => t.start(e, { ...cell, proxyMain: otherMain }) }),
+    );
   }
   const vsFlags = (o['vs-flags'] ?? '').split(' ').filter(Boolean);
-  for (const id of vsFlags.length ? ['or-inbound', 'or-http'] : []) {
-    const t = TOPOLOGIES.find((x) => x.id === id);
-    if (!t || (only && !only.has(id)) || stopping) continue;
-    const label = `${t.label}: as measured (A) vs with \`${vsFlags.join(' ')}\` (B)${AB_MODE}`;
-    const withFlags: Topology = { ...t, id: `${id}-flags`, start: (e, cell) => t.start(e, { ...cell, nodeFlags: () => vsFlags }) };
-    log(`flags A/B: ${label}, ${AB_ROUNDS} alternating rounds of ${AB_SECONDS} s`);
-    try {
-      await waitForQuiet();
-      ab.push(await runAccessLogAb(ctx, label, t, withFlags, AB_ROUNDS, AB_SECONDS, 'flags', AB_NEW_CONN));
-    } catch (err) {
-      skipped.push(`flags A/B (${id}): ${(err as Error).message.split('\n')[0]}`);
-    }
+  if (vsFlags.length) {
+    await againstVariant(
+      'flags',
+      (t) => `${t.label}: as measured (A) vs with \`${vsFlags.join(' ')}\` (B)`,
+      (t) => ({ ...t, id: `${t.id}-flags`, start: (e, cell) => t.start(e, { ...cell, nodeFlags: () => vsFlags }) }),
+    );
   }
   const inbound = TOPOLOGIES.find((t) => t.id === 'or-inbound');
   if (o['form-ab'] && inbound && proxyMain !== proxySourceMain && !stopping) {
-    const label = `one inbound sidecar: bundle (A) vs TypeScript sources (B)${AB_MODE}`;
     const fromSource: typeof inbound = { ...inbound, id: 'or-inbound-src', start: (e, cell) => inbound.start(e, { ...cell, fromSource: true }) };
-    log(`form A/B: ${label}, ${AB_ROUNDS} alternating rounds of ${AB_SECONDS} s`);
-    try {
-      await waitForQuiet();
-      ab.push(await runAccessLogAb(ctx, label, inbound, fromSource, AB_ROUNDS, AB_SECONDS, 'form', AB_NEW_CONN));
-    } catch (err) {
-      skipped.push(`form A/B: ${(err as Error).message.split('\n')[0]}`);
-    }
+    await runAb('form', `one inbound sidecar: bundle (A) vs TypeScript sources (B)${AB_MODE}`, inbound, fromSource, 'bundle or sources');
   }
 
   let profile = null;
@@ -337,7 +328,7 @@ async function main(): Promise<void> {
         'Proxy CPU per request: utime+stime from /proc/<pid>/stat of every proxy process of the path (both sidecars), before and after the wrk run, divided by its requests.',
         `Latency: bench/rate-client.ts, an open-loop Node client at ${plan.rate} req/s for ${plan.rateDurationS} s and at ${plan.lightRate} req/s for ${plan.lightDurationS} s (latency counted from each request's due time, so queueing shows; keep-alive pool of up to 64 connections). hey (\`-c 10 -q ${plan.rate / 10} -z ${plan.heyDurationS}s\`) as a cross-check in the first repetition only: its summary stops at p99, its CSV has 0.1 ms resolution, and each worker waits for an answer before its next request, so it hides queueing.`,
         `Bulk: \`curl -o /dev/null\` of ${plan.bulkBytes / 2 ** 20} MiB from the app through the path, one connection, cut at ${plan.bulkMaxS} s (the speed of a cut transfer is still exact); MB = 10^6 bytes.`,
-        'RSS: VmRSS from /proc/<pid>/status 0.5 s after start (idle) and the peak sampled every 250 ms during the keep-alive run (loaded).',
+        `RSS: VmRSS from /proc/<pid>/status 0.5 s after start (idle); the peak, sampled every 250 ms, during ${FRESH_RATE_S} s at ${plan.rate} req/s right after that (before any wrk run: what the rate needs; its latencies are not reported), during the warm-pool latency run (after the wrk runs: the high-water mark) and during the keep-alive run (loaded).`,
       ],
       wallS: (Date.now() - t0) / 1000,
       rateDurationS: plan.rateDurationS,
