@@ -1,7 +1,8 @@
 // Http1Connection on real loopback sockets with short timers: the keep-alive timeout closes an idle
 // connection quietly, a request begun but incomplete when it fires gets the header-timeout
 // handler, the first request's headers are bounded by the header timeout, and responses carry
-// the keep-alive and Date headers the proxy promises (docs/reference/config.md).
+// the keep-alive and Date headers the proxy promises (docs/reference/config.md), and a parser
+// reused after a connection closed mid-request starts clean.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
@@ -12,9 +13,11 @@ const OPTIONS = { maxHeaderBytes: 8192, headersTimeoutMs: 300, keepAliveMs: 400 
 /** A server whose connections are Http1Connections answering `ok`; `events` records the handler calls. */
 async function serve(t: { after(fn: () => void): void }) {
   const events: string[] = [];
+  const heads = new Map<string, readonly string[]>();
   const handlers: Http1Handlers = {
     request(_conn, req, res) {
       events.push(`request ${req.url}`);
+      heads.set(req.url, req.rawHeaders);
       res.writeHead(200, undefined, { 'content-length': '2', ...(req.url === '/dated' ? { date: 'Thu, 01 Jan 2026 00:00:00 GMT' } : {}) });
       res.end('ok');
     },
@@ -32,7 +35,7 @@ async function serve(t: { after(fn: () => void): void }) {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.after(() => server.close());
   const port = (server.address() as AddressInfo).port;
-  return { events, port };
+  return { events, heads, port };
 }
 
 /** Connects, runs `script` on the socket, and resolves with everything read and when the server closed it. */
@@ -84,4 +87,18 @@ test('a Date header is added when the response has none, and kept when it has on
   assert.equal(second.match(/\r\ndate: /g)?.length, 1);
   assert.match(second, /\r\ndate: Thu, 01 Jan 2026 00:00:00 GMT\r\n/);
   assert.match(second, /\r\nconnection: close\r\n/);
+});
+
+test('a parser left mid-request by a closed connection starts clean on the next connection that gets it', async (t) => {
+  const { events, heads, port } = await serve(t);
+  const settle = () => new Promise((r) => setTimeout(r, 50)); // parsers go back to the free list on the next turn
+  // Closed mid-headers, then mid-body: each connection's parser is freed in that state and reused.
+  await client(port, (s) => s.end('GET /partial HTTP/1.1\r\nX-Leak: 1\r\nHost: x'));
+  await settle();
+  await client(port, (s) => s.end('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab'));
+  await settle();
+  const r = await client(port, (s) => s.write('GET /clean HTTP/1.1\r\nHost: y\r\nConnection: close\r\n\r\n'));
+  assert.match(r.reply, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.deepEqual(events, ['request /upload', 'request /clean']);
+  assert.deepEqual(heads.get('/clean'), ['Host', 'y', 'Connection', 'close']);
 });
