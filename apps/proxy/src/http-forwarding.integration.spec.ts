@@ -55,6 +55,7 @@ describe('HTTP forwarding', () => {
       res.writeHead(200, { 'content-length': '5' });
       return void res.end(req.method === 'HEAD' ? undefined : 'hello');
     }
+    if (req.url === '/slow') return void setTimeout(() => res.end('late'), 400);
     if (req.url === '/stall-mid-body') {
       res.writeHead(200, { 'content-length': '100' });
       return void res.write('partial'); // and never the rest
@@ -213,6 +214,21 @@ timeouts: { upstreamResponse: 700ms }
     assert.match(reply, /\r\n\r\nhelloHTTP\/1\.1 200 OK\r\n/);
     assert.match(reply, /"bytes":5,/);
     assert.ok(reply.endsWith('\r\n\r\nok'), reply);
+  });
+
+  test('a request pipelined behind one in progress still gets its access-log line when the client leaves first', async () => {
+    const socket = connect(proxyPort, '127.0.0.1', () =>
+      socket.write('GET /slow HTTP/1.1\r\nHost: a\r\nx-request-id: slow-1\r\n\r\nGET /head HTTP/1.1\r\nHost: a\r\nx-request-id: queued-1\r\n\r\n'),
+    );
+    socket.on('error', () => {});
+    await new Promise((r) => setTimeout(r, 150)); // both parsed, the first waiting for the app
+    socket.resetAndDestroy(); // gone for good (a FIN alone is a half-close: both would still be answered)
+    const inProgress = await logLine('/slow', 'slow-1');
+    assert.equal(inProgress.error, 'downstream_aborted');
+    const queued = await logLine('/head', 'queued-1');
+    assert.equal(queued.error, 'downstream_aborted');
+    assert.equal(queued.response_code, 0);
+    assert.notEqual(queued.response_flags, '-');
   });
 
   test('more header lines than the parser hands over at once (32) all reach the app, in order', async () => {

@@ -152,6 +152,16 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
       if (conn) conn.record.error ??= kind;
       return { status: kind === 'downstream_aborted' ? 0 : ERROR_KINDS[kind].httpStatus, kind };
     },
+    abandoned(http, req) {
+      // Pipelined behind a request in progress when the client closed: never sent upstream.
+      const conn = connections.get(http);
+      if (!conn) return;
+      conn.record.requests++;
+      const request = newRequest(conn.record, req, upstream.now());
+      request.error = 'downstream_aborted';
+      addFlag(request, ERROR_KINDS.downstream_aborted.flag);
+      upstream.onRequestEnd(request);
+    },
     headerTimeout(http) {
       const socket = http.socket;
       const conn = connections.get(http);

@@ -26,6 +26,7 @@ async function serve(t: { after(fn: () => void): void }) {
       events.push('parse error');
       return { status: 400, kind: 'bad_request' };
     },
+    abandoned: (_conn, req) => events.push(`abandoned ${req.url}`),
     headerTimeout(conn) {
       events.push('header timeout');
       conn.socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');

@@ -90,6 +90,8 @@ export interface Http1Handlers {
   parseError(conn: Http1Connection, err: ParseError): { status: number; kind: string };
   /** The first request's headers, or a request begun after keep-alive, came too slowly: 408 and close. */
   headerTimeout(conn: Http1Connection): void;
+  /** A request parsed but never started: the client closed while it waited behind another (pipelining). */
+  abandoned(conn: Http1Connection, req: Http1Request): void;
 }
 
 let dateCache = '';
@@ -528,12 +530,14 @@ export class Http1Connection {
     clearTimeout(this.#timer);
     this.#release();
     this.#parsing?.body?.destroy();
-    this.#queue.length = 0;
     const res = this.current;
     if (res && !res.finished) {
       res.finished = true;
       this.responseEnded(res, false);
     }
+    // Requests waiting their turn are reported in order, so each still gets its access-log line.
+    const queued = this.#queue.splice(0);
+    for (const { req } of queued) this.#handlers.abandoned(this, req);
   }
 
   /** Reading stops while a request body is not being read or a request waits its turn. */
