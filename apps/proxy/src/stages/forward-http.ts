@@ -212,6 +212,7 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
       const secure = (socket as Duplex & { encrypted?: boolean }).encrypted === true;
       connections.set(http, { http, record, forwardedFor: null, forwardedPort: '', forwardedProto: secure && !record.meshHop ? 'https' : 'http' });
       socket.once('close', () => connections.delete(http));
+      http.start(); // after the map entry: buffered bytes may hold a request, handled at once
       if (draining) http.close();
     },
     drain() {

@@ -32,7 +32,7 @@ async function serve(t: { after(fn: () => void): void }) {
       conn.socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     },
   };
-  const server = createServer({ allowHalfOpen: true }, (socket) => new Http1Connection(socket, OPTIONS, handlers));
+  const server = createServer({ allowHalfOpen: true }, (socket) => new Http1Connection(socket, OPTIONS, handlers).start());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.after(() => server.close());
   const port = (server.address() as AddressInfo).port;

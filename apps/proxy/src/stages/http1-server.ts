@@ -48,6 +48,12 @@ const kOnExecute = HTTPParser.kOnExecute | 0;
  */
 const freeParsers: Parser[] = [];
 const MAX_FREE_PARSERS = 256;
+/**
+ * Requests pipelined behind the one in progress that are parsed before reading stops. Reading on
+ * (rather than stopping at the first) is what lets a client's reset be seen while it waits: with
+ * reads stopped the kernel reports it only at the next write.
+ */
+const MAX_QUEUED = 4;
 /** A parser with the callbacks every connection shares (set in Http1Connection's static block). */
 let newParser: () => Parser;
 
@@ -295,12 +301,22 @@ export class Http1Connection {
     socket.on('end', () => this.#ended());
     socket.on('error', () => {}); // the 'close' that follows ends what is in progress
     socket.once('close', () => this.#closed());
-    // A socket nobody has read from yet is parsed straight from its handle (in C++, as node's
-    // server does). Bytes its stream already holds come first: a TLS socket has the first request
-    // decrypted and buffered by the time its handshake is reported. A socket detection has read
-    // (and put its peeked bytes back) stays on the stream: its handle is already reading into it.
+  }
+
+  /**
+   * Starts reading requests: call once the caller is ready for its handlers to run (bytes already
+   * buffered are parsed at once, so the first request can arrive before this returns).
+   *
+   * The socket is parsed straight from its handle (in C++, as node's server does). Bytes its stream
+   * already holds come first: a TLS socket can have the first request decrypted and buffered by the
+   * time its handshake is reported, and a socket that detection peeked at has those bytes put back.
+   * A stream without a handle of its own (a test's Duplex) is read through 'data' events.
+   */
+  start(): void {
+    const socket = this.socket;
+    const parser = this.#parser;
     const handle = (socket as Duplex & { _handle?: { readStart(): number; readStop(): number; _consumed?: boolean; isStreamBase?: boolean } })._handle;
-    if (handle?.isStreamBase && !handle._consumed && socket.readableFlowing === null) {
+    if (parser && handle?.isStreamBase && !handle._consumed && socket.readableFlowing !== true) {
       const buffered: Buffer[] = [];
       for (let chunk: Buffer | null = socket.read(); chunk !== null; chunk = socket.read()) buffered.push(chunk);
       handle._consumed = true;
@@ -432,7 +448,7 @@ export class Http1Connection {
     this.#parsing = body ? parsing : null;
     if (this.current) {
       this.#queue.push(parsing);
-      this.#setPaused('queue', true);
+      if (this.#queue.length >= MAX_QUEUED) this.#setPaused('queue', true);
     } else this.#start(parsing);
     return 0;
   }
@@ -470,7 +486,7 @@ export class Http1Connection {
     }
     const next = this.#queue.shift();
     if (next) {
-      if (this.#queue.length === 0) this.#setPaused('queue', false);
+      if (this.#queue.length < MAX_QUEUED) this.#setPaused('queue', false);
       return this.#start(next);
     }
     if (this.closing) {
