@@ -283,7 +283,11 @@ class Exchange implements Dispatcher.DispatchHandler, PeerSlot {
     if (this.meshed) request.connection.peerIdentity = this.peer?.peerIdentity ?? null;
     // The app's `Connection`/`Keep-Alive` describe its hop to us; the client's is ours to say
     // (http1-server.ts, honouring the client's own `Connection: close`), and so is the framing.
-    for (const header of hopByHop(responseHeaders.connection)) delete responseHeaders[header];
+    // writeHead leaves those two out itself; the rest are deleted only when present (rare), since
+    // a delete turns the object into a slow dictionary: ~0.3 µs per response in a micro-benchmark.
+    for (const header of hopByHop(responseHeaders.connection)) {
+      if (header !== 'connection' && header !== 'keep-alive' && responseHeaders[header] !== undefined) delete responseHeaders[header];
+    }
     if (this.#clientGone) return;
     this.#res.writeHead(statusCode, statusMessage, responseHeaders);
   }
