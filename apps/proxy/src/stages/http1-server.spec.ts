@@ -1,12 +1,12 @@
 // Http1Connection on real loopback sockets with short timers: the keep-alive timeout closes an idle
 // connection quietly, a request begun but incomplete when it fires gets the header-timeout
 // handler, the first request's headers are bounded by the header timeout, and responses carry
-// the keep-alive and Date headers the proxy promises (docs/reference/config.md), and a parser
-// reused after a connection closed mid-request starts clean.
+// the keep-alive and Date headers the proxy promises (docs/reference/config.md), a parser
+// reused after a connection closed mid-request starts clean, and pipelining stops reading at 4 waiting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { Http1Connection, type Http1Handlers } from './http1-server.ts';
+import { Http1Connection, type Http1Handlers, type Http1Response } from './http1-server.ts';
 
 const OPTIONS = { maxHeaderBytes: 8192, headersTimeoutMs: 300, keepAliveMs: 400 };
 
@@ -102,4 +102,53 @@ test('a parser left mid-request by a closed connection starts clean on the next 
   assert.match(r.reply, /^HTTP\/1\.1 200 OK\r\n/);
   assert.deepEqual(events, ['request /upload', 'request /clean']);
   assert.deepEqual(heads.get('/clean'), ['Host', 'y', 'Connection', 'close']);
+});
+
+test('reading stops once 4 pipelined requests wait behind the one in progress; none is lost', async (t) => {
+  let held: Http1Response | null = null;
+  let serverSocket: Socket | null = null;
+  const handlers: Http1Handlers = {
+    request(_conn, req, res) {
+      res.writeHead(200, undefined, { 'content-length': String(req.url.length) });
+      if (req.url === '/hold') held = res;
+      else res.end(req.url);
+    },
+    upgrade: () => {},
+    parseError: () => ({ status: 400, kind: 'bad_request' }),
+    headerTimeout: () => {},
+    abandoned: () => {},
+  };
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    serverSocket = socket;
+    new Http1Connection(socket, OPTIONS, handlers).start();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const first = 'GET /hold HTTP/1.1\r\nHost: x\r\n\r\n';
+  const next = (i: number) => `GET /q${i} HTTP/1.1\r\nHost: x\r\n\r\n`; // all the same length
+  const pause = () => new Promise((r) => setTimeout(r, 40)); // one read per request
+  let readWhileHeld: number | undefined;
+  const reply = new Promise<string>((resolve, reject) => {
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1', async () => {
+      socket.write(first);
+      for (let i = 0; i < 10; i++) {
+        await pause();
+        socket.write(next(i));
+      }
+      await pause();
+      readWhileHeld = (serverSocket as Socket | null)?.bytesRead;
+      socket.end();
+      (held as Http1Response | null)?.end('/hold');
+    });
+    let out = '';
+    socket.on('data', (d) => (out += d.toString('latin1')));
+    socket.on('close', () => resolve(out));
+    socket.on('error', reject);
+    socket.setTimeout(5000, () => socket.destroy(new Error(`still open after 5 s: ${JSON.stringify(out)}`)));
+  });
+  const text = await reply;
+  // The held request and 4 waiting ones were read; the other 6 stayed in the kernel until then.
+  assert.equal(readWhileHeld, first.length + 4 * next(0).length);
+  const answers = [...text.matchAll(/\r\n\r\n(\/(?:hold|q\d))/g)].map((m) => m[1]);
+  assert.deepEqual(answers, ['/hold', ...Array.from({ length: 10 }, (_, i) => `/q${i}`)]);
 });

@@ -556,7 +556,7 @@ export class Http1Connection {
     for (const { req } of queued) this.#handlers.abandoned(this, req);
   }
 
-  /** Reading stops while a request body is not being read or a request waits its turn. */
+  /** Reading stops while a request body is not being read, or while MAX_QUEUED requests wait their turn. */
   #setPaused(reason: 'body' | 'queue', paused: boolean): void {
     const wasPaused = this.#bodyPaused || this.#queuePaused;
     if (reason === 'body') this.#bodyPaused = paused;
