@@ -1,5 +1,5 @@
-// HTTP/1.x from clients (http1-server.ts) to the upstream over a keep-alive pool (undici,
-// upstream-pool.ts): one RequestRecord per request (timings, sizes, status, error kind),
+// HTTP/1.x from clients (http1-server.ts) to the upstream over a keep-alive pool
+// (upstream-pool.ts): one RequestRecord per request (timings, sizes, status, error kind),
 // x-request-id when missing, x-forwarded-*, proxy errors answered as 502/503/504 with
 // `x-outrigger-error`, WebSocket upgrades passed through http-proxy-3.
 import { Agent, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
@@ -8,12 +8,11 @@ import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'n
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
-import type { Dispatcher } from 'undici';
 import { classifyError, ERROR_KINDS, OutriggerError, type ErrorKind } from '@outrigger/telemetry';
 import type { MeshTlsOptions } from '../mesh-dialer.ts';
 import type { ConnectionRecord, RequestRecord } from '../record.ts';
 import { Http1Connection, type Http1Handlers, type Http1Request, type Http1Response } from './http1-server.ts';
-import { createUpstreamPool, type PeerSlot } from './upstream-pool.ts';
+import { createUpstreamPool, type UpstreamCall, type UpstreamHandler } from './upstream-pool.ts';
 
 export interface HttpUpstream {
   host: string;
@@ -42,7 +41,13 @@ export interface HttpForwarder {
 }
 
 const HOP_BY_HOP: readonly string[] = ['connection', 'keep-alive', 'proxy-connection'];
+/** Left out of a response beyond what writeHead leaves out itself (connection, keep-alive, transfer-encoding). */
+const RESPONSE_DROPPED: ReadonlySet<string> = new Set(['proxy-connection']);
 const REQUEST_DROPPED: ReadonlySet<string> = new Set([...HOP_BY_HOP, 'transfer-encoding', 'upgrade', 'expect', 'te']);
+/** Methods whose request without a body still says so (`content-length: 0`), as undici and node's client do. */
+const EXPECTS_BODY: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
+/** Characters a request target may not hold (undici's rule; the parser already refuses most). */
+const INVALID_TARGET = /[^\u0021-\u00ff]/;
 /** Set by the proxy for the app (inbound): a client's own values are replaced (x-forwarded-for is appended to). */
 const FORWARDED_SET: ReadonlySet<string> = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-port']);
 /** Idle keep-alive to clients: longer than common client pools and load balancers (60 s). */
@@ -69,20 +74,14 @@ function listedInConnection(connection: string | string[] | undefined): string[]
     .filter((t) => t && t !== 'close' && t !== 'keep-alive' && t !== 'upgrade');
 }
 
-/** The fixed hop-by-hop headers plus those a Connection header names (the fixed list itself, usually). */
-function hopByHop(connection: string | string[] | undefined): readonly string[] {
-  const listed = listedInConnection(connection);
-  return listed.length === 0 ? HOP_BY_HOP : [...HOP_BY_HOP, ...listed];
-}
 
 export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
   const hostForUrl = upstream.host.includes(':') ? `[${upstream.host}]` : upstream.host;
   const upstreamHost = `${hostForUrl}:${upstream.port}`;
-  const upstreamOrigin = `http://${upstreamHost}`;
   // Reused connections to the app (or the peer's sidecar); the app's own keep-alive timeout (node:
   // 5 s) closes idle ones, and the pool honours its `Keep-Alive: timeout` hint less a margin so a
   // closing connection is not reused (upstream-pool.ts).
-  const pool = createUpstreamPool({ host: upstream.host, port: upstream.port, tls: upstream.tls, connectTimeoutMs: upstream.connectTimeoutMs });
+  const pool = createUpstreamPool({ host: upstream.host, port: upstream.port, tls: upstream.tls, connectTimeoutMs: upstream.connectTimeoutMs, responseTimeoutMs: upstream.responseTimeoutMs });
   // WebSocket upgrades go through http-proxy-3 on connections of their own (never pooled).
   const agent = upstream.tls ? meshAgent(upstream.tls) : new Agent({ keepAlive: false });
   const scheme = upstream.tls ? 'https' : 'http';
@@ -115,7 +114,7 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
         // The connection's peer is not on the port's allow-list: answer, never forward.
         request.error = 'authz_denied';
         addFlag(request, ERROR_KINDS.authz_denied.flag);
-        res.writeHead(403, undefined, { 'content-type': 'text/plain; charset=utf-8', 'x-outrigger-error': 'authz_denied' });
+        res.writeHead(403, undefined, ['content-type', 'text/plain; charset=utf-8', 'x-outrigger-error', 'authz_denied']);
         return res.end(`outrigger: authz_denied: ${connection.peerIdentity ?? 'a peer without a mesh identity'} may not call this port (${connection.denied})\n`);
       }
       if (req.expect !== undefined && req.expect.toLowerCase() !== '100-continue') {
@@ -123,7 +122,7 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
         request.error = 'bad_request';
         addFlag(request, ERROR_KINDS.bad_request.flag);
         res.closeAfter = true;
-        res.writeHead(417, undefined, { 'content-type': 'text/plain; charset=utf-8', 'x-outrigger-error': 'bad_request' });
+        res.writeHead(417, undefined, ['content-type', 'text/plain; charset=utf-8', 'x-outrigger-error', 'bad_request']);
         return res.end(`outrigger: bad_request: unsupported Expect: ${req.expect}\n`);
       }
       if (req.hostCount > 1) {
@@ -131,8 +130,7 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
         request.error = 'bad_request';
         addFlag(request, ERROR_KINDS.bad_request.flag);
         res.closeAfter = true;
-        res.writeHead(400, undefined, { 'content-type': 'text/plain; charset=utf-8', 'x-outrigger-error': 'bad_request' });
-        return res.end('outrigger: bad_request: more than one Host header\n');
+        return badRequest(res, request, 'more than one Host header');
       }
       exchange = forward(req, res, request, conn);
     },
@@ -175,32 +173,17 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
    * One request to the upstream on the pool; its answer is written to `res` as it arrives.
    * Returns the exchange, to abandon if the client goes away before the response is complete.
    */
-  function forward(req: Http1Request, res: Http1Response, request: RequestRecord, conn: ClientConnection): Exchange {
+  function forward(req: Http1Request, res: Http1Response, request: RequestRecord, conn: ClientConnection): Exchange | null {
+    // A target neither origin-form nor absolute-form (`OPTIONS *`, authority-form): not sent.
+    const target = req.url;
+    if ((target.charCodeAt(0) !== 47 /* / */ && !/^https?:\/\//i.test(target)) || INVALID_TARGET.test(target)) {
+      badRequest(res, request, `the request target must be a path or an absolute http(s) URL: ${JSON.stringify(target.slice(0, 100))}`);
+      return null;
+    }
     const exchange = new Exchange(req, res, request, upstream.now, upstream.tls !== undefined);
     request.upstreamStartedAt = upstream.now();
-    try {
-      pool.dispatch(
-        {
-          origin: upstreamOrigin,
-          path: req.url,
-          method: req.method,
-          headers: requestHeaders(req, request.requestId, upstream.forwardedHeaders ? conn : null),
-          body: req.body,
-          headersTimeout: upstream.responseTimeoutMs,
-          bodyTimeout: upstream.responseTimeoutMs,
-        },
-        exchange,
-        exchange.meshed ? exchange : null,
-      );
-    } catch (err) {
-      // undici refuses a request it cannot send (a request target that is neither a path nor an
-      // absolute URL, an invalid header): the client's request was bad.
-      request.error = 'bad_request';
-      addFlag(request, ERROR_KINDS.bad_request.flag);
-      res.closeAfter = true;
-      res.writeHead(400, undefined, { 'content-type': 'text/plain; charset=utf-8', 'x-outrigger-error': 'bad_request' });
-      res.end(`outrigger: bad_request: ${(err as Error).message}\n`);
-    }
+    const head = requestHead(req, request.requestId, upstream.forwardedHeaders ? conn : null, upstreamHost);
+    exchange.call = pool.dispatch({ method: req.method, head, body: req.body, bodyLength: req.bodyLength }, exchange);
     return exchange;
   }
 
@@ -236,14 +219,9 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
   };
 }
 
-/**
- * One request on its way to the upstream and back: undici's handler for it (a class, not a fresh
- * object of closures per request), and the slot that learns which pooled connection, so which
- * peer, carried it.
- */
-class Exchange implements Dispatcher.DispatchHandler, PeerSlot {
-  peer: PeerSlot['peer'] = null;
-  #controller: Dispatcher.DispatchController | null = null;
+/** One request on its way to the upstream and back: the pool's handler for it (a class, not a fresh object of closures per request). */
+class Exchange implements UpstreamHandler {
+  call: UpstreamCall | null = null;
   #clientGone = false;
   #responded = false;
   readonly #req: Http1Request;
@@ -264,51 +242,41 @@ class Exchange implements Dispatcher.DispatchHandler, PeerSlot {
   /** The client went away before the response was complete: stop the upstream request. */
   abandon(): void {
     this.#clientGone = true;
-    this.#controller?.abort(new OutriggerError('downstream_aborted'));
+    this.call?.abort(new OutriggerError('downstream_aborted'));
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller;
-    if (this.#clientGone) controller.abort(new OutriggerError('downstream_aborted'));
+  onBodySent(bytes: number): void {
+    this.#request.bytesReceived += bytes;
   }
 
-  onBodySent(chunk: Buffer): void {
-    this.#request.bytesReceived += chunk.length;
-  }
-
-  onResponseStart(_: Dispatcher.DispatchController, statusCode: number, responseHeaders: IncomingHttpHeaders, statusMessage?: string): void {
+  onResponseStart(status: number, reason: string, rawHeaders: string[], peerIdentity: string | null): void {
     this.#responded = true;
     const request = this.#request;
     request.upstreamHeadersAt = this.#now();
-    if (this.meshed) request.connection.peerIdentity = this.peer?.peerIdentity ?? null;
-    // The app's `Connection`/`Keep-Alive` describe its hop to us; the client's is ours to say
-    // (http1-server.ts, honouring the client's own `Connection: close`), and so is the framing.
-    // writeHead leaves those two out itself; the rest are deleted only when present (rare), since
-    // a delete turns the object into a slow dictionary: ~0.3 µs per response in a micro-benchmark.
-    for (const header of hopByHop(responseHeaders.connection)) {
-      if (header !== 'connection' && header !== 'keep-alive' && responseHeaders[header] !== undefined) delete responseHeaders[header];
-    }
+    if (this.meshed) request.connection.peerIdentity = peerIdentity;
     if (this.#clientGone) return;
-    this.#res.writeHead(statusCode, statusMessage, responseHeaders);
+    // The app's `Connection`/`Keep-Alive` describe its hop to us; the client's is ours to say
+    // (http1-server.ts, honouring the client's own `Connection: close`), and so is the framing:
+    // writeHead leaves those out. Headers the app's Connection names, and Proxy-Connection, too.
+    this.#res.writeHead(status, reason, rawHeaders, responseDropped(rawHeaders));
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(chunk: Buffer): boolean {
     this.#request.bytesSent += chunk.length;
-    if (this.#clientGone) return;
-    if (!this.#res.write(chunk)) {
-      controller.pause();
-      this.#res.drained = () => {
-        this.#res.drained = null;
-        this.#controller?.resume();
-      };
-    }
+    if (this.#clientGone) return true;
+    if (this.#res.write(chunk)) return true;
+    this.#res.drained = () => {
+      this.#res.drained = null;
+      this.call?.resume();
+    };
+    return false;
   }
 
   onResponseEnd(): void {
     this.#res.end();
   }
 
-  onResponseError(_: Dispatcher.DispatchController, err: Error): void {
+  onResponseError(err: Error): void {
     if (this.#clientGone) return;
     if (!this.#responded) return answerError(this.#res, this.#request, err);
     // The app went away or stalled mid-response: end the client's response so it sees a
@@ -320,6 +288,33 @@ class Exchange implements Dispatcher.DispatchHandler, PeerSlot {
   }
 }
 
+/** Response headers to leave out beyond writeHead's own: Proxy-Connection and those the app's Connection names (a set only when there are any). */
+function responseDropped(raw: readonly string[]): ReadonlySet<string> | null {
+  let dropped: Set<string> | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length !== 10 && name.length !== 16) continue;
+    const lower = name.toLowerCase();
+    if (lower === 'proxy-connection') dropped ??= new Set(RESPONSE_DROPPED);
+    else if (lower === 'connection') {
+      const listed = listedInConnection(raw[i + 1]);
+      if (listed.length > 0) {
+        dropped ??= new Set(RESPONSE_DROPPED);
+        for (const h of listed) dropped.add(h);
+      }
+    }
+  }
+  return dropped;
+}
+
+function badRequest(res: Http1Response, request: RequestRecord, why: string): void {
+  request.error = 'bad_request';
+  addFlag(request, ERROR_KINDS.bad_request.flag);
+  res.closeAfter = true;
+  res.writeHead(400, undefined, ['content-type', 'text/plain; charset=utf-8', 'x-outrigger-error', 'bad_request']);
+  res.end(`outrigger: bad_request: ${why}\n`);
+}
+
 function answerError(res: Http1Response, request: RequestRecord, err: Error): void {
   const kind: ErrorKind = request.connection.error === 'downstream_aborted' ? 'downstream_aborted' : classifyError(err, 'upstream');
   request.error = kind;
@@ -329,7 +324,7 @@ function answerError(res: Http1Response, request: RequestRecord, err: Error): vo
     res.destroy();
     return;
   }
-  res.writeHead(status, undefined, { 'content-type': 'text/plain; charset=utf-8', 'x-outrigger-error': kind });
+  res.writeHead(status, undefined, ['content-type', 'text/plain; charset=utf-8', 'x-outrigger-error', kind]);
   res.end(`outrigger: ${kind}: ${ERROR_KINDS[kind].description}\n`);
 }
 
@@ -346,30 +341,39 @@ function meshAgent(tlsOptions: () => MeshTlsOptions): HttpsAgent {
 }
 
 /**
- * Request headers for the upstream, as undici takes them ([name, value, ...], duplicates kept, in
- * the client's order): the client's, less hop-by-hop ones (its `Connection: close` forwarded would
- * defeat the pool) and those whose framing the pool redoes (transfer-encoding; expect, answered
- * here with 100 Continue), plus x-request-id when missing and, inbound, x-forwarded-*.
+ * The request's head for the upstream: its request line (HTTP/1.1) and the client's headers in
+ * the client's order, duplicates kept, less hop-by-hop ones (its `Connection: close` forwarded
+ * would defeat the pool) and those whose framing the pool redoes (transfer-encoding; expect,
+ * answered here with 100 Continue); Host when the client sent none (HTTP/1.0); x-request-id when
+ * missing and, inbound, x-forwarded-*; then the framing and `connection: keep-alive`.
  */
-function requestHeaders(req: Http1Request, requestId: string, forwarded: ClientConnection | null): string[] {
+function requestHead(req: Http1Request, requestId: string, forwarded: ClientConnection | null, upstreamHost: string): string {
   const listed = listedInConnection(req.connectionHeader);
   const dropped = listed.length === 0 ? REQUEST_DROPPED : new Set([...REQUEST_DROPPED, ...listed]);
   const raw = req.rawHeaders;
-  const out: string[] = [];
+  let head = `${req.method} ${req.url} HTTP/1.1\r\n`;
   let forwardedHost = false;
+  let length = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
     if (dropped.has(lower)) continue;
-    if (forwarded) {
+    if (lower === 'content-length') {
+      // A chunked body goes out chunked; its Content-Length (the parser refuses both) is not sent.
+      if (req.body !== null && req.bodyLength === null) continue;
+      length = true;
+    } else if (forwarded) {
       if (FORWARDED_SET.has(lower)) continue;
       if (lower === 'x-forwarded-host') forwardedHost = true;
     }
-    out.push(name, raw[i + 1]!);
+    head += name + ': ' + raw[i + 1]! + '\r\n';
   }
-  if (req.requestId === undefined) out.push('x-request-id', requestId);
-  if (forwarded) setForwardedHeaders(out, req, forwarded, forwardedHost);
-  return out;
+  if (req.host === undefined) head += `host: ${upstreamHost}\r\n`;
+  if (req.requestId === undefined) head += `x-request-id: ${requestId}\r\n`;
+  if (forwarded) head += forwardedHeaders(req, forwarded, forwardedHost);
+  if (req.body !== null && req.bodyLength === null) head += 'transfer-encoding: chunked\r\n';
+  else if (req.body === null && !length && EXPECTS_BODY.has(req.method)) head += 'content-length: 0\r\n';
+  return head + 'connection: keep-alive\r\n\r\n';
 }
 
 function newRequest(connection: ConnectionRecord, req: Http1Request, now: number): RequestRecord {
@@ -393,8 +397,8 @@ function newRequest(connection: ConnectionRecord, req: Http1Request, now: number
   };
 }
 
-/** x-forwarded-for (appended), -proto, -port and -host, as nginx and Envoy set them for the app. */
-function setForwardedHeaders(out: string[], req: Http1Request, conn: ClientConnection, hasForwardedHost: boolean): void {
+/** x-forwarded-for (appended), -proto, -port and -host header lines, as nginx and Envoy set them for the app. */
+function forwardedHeaders(req: Http1Request, conn: ClientConnection, hasForwardedHost: boolean): string {
   if (conn.forwardedFor === null) {
     const socket = conn.http.socket as Duplex & { remoteAddress?: string; localPort?: number };
     conn.forwardedFor = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
@@ -402,8 +406,9 @@ function setForwardedHeaders(out: string[], req: Http1Request, conn: ClientConne
   }
   const client = conn.forwardedFor;
   // A mesh hop is the sidecars' TLS: the client itself spoke plain http (forwardedProto).
-  out.push('x-forwarded-for', req.forwardedFor ? `${req.forwardedFor}, ${client}` : client, 'x-forwarded-proto', conn.forwardedProto, 'x-forwarded-port', conn.forwardedPort);
-  if (req.host && !hasForwardedHost) out.push('x-forwarded-host', req.host);
+  let lines = `x-forwarded-for: ${req.forwardedFor ? `${req.forwardedFor}, ${client}` : client}\r\nx-forwarded-proto: ${conn.forwardedProto}\r\nx-forwarded-port: ${conn.forwardedPort}\r\n`;
+  if (req.host && !hasForwardedHost) lines += `x-forwarded-host: ${req.host}\r\n`;
+  return lines;
 }
 
 /** What http-proxy-3 reads of an upgrade request, in node's IncomingMessage shape. */

@@ -11,51 +11,19 @@
 // header when the upstream sent none, the header timer (slowloris), the keep-alive timeout, parse
 // errors and oversized headers (answered, then closed), a client's half-close after its request,
 // and upgrades (handed over with the bytes after the request head).
-import { createRequire } from 'node:module';
 import { STATUS_CODES } from 'node:http';
 import { Readable, type Duplex } from 'node:stream';
 import { OutriggerError } from '@outrigger/telemetry';
+import { methods, ParserPool, REQUEST, type Parser } from './llhttp.ts';
 
-const require = createRequire(import.meta.url);
-
-interface Parser {
-  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
-  execute(data: Buffer): number | Error;
-  finish(): number | Error | undefined;
-  consume(handle: object): void;
-  unconsume(): void;
-  getCurrentBuffer(): Buffer;
-  close(): void;
-  remove(): void;
-  free(): void;
-  /** The connection this parser works for while allocated; null in the free list. */
-  connection: Http1Connection | null;
-  [callback: number]: unknown;
-}
-const { HTTPParser, methods } = require('_http_common') as {
-  HTTPParser: { new (): Parser; REQUEST: number; kOnMessageBegin: number; kOnHeaders: number; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number; kOnExecute: number };
-  methods: string[];
-};
-const kOnMessageBegin = HTTPParser.kOnMessageBegin | 0;
-const kOnHeaders = HTTPParser.kOnHeaders | 0;
-const kOnHeadersComplete = HTTPParser.kOnHeadersComplete | 0;
-const kOnBody = HTTPParser.kOnBody | 0;
-const kOnMessageComplete = HTTPParser.kOnMessageComplete | 0;
-const kOnExecute = HTTPParser.kOnExecute | 0;
-/**
- * Parsers of closed connections, reused (node's server keeps such a list too): a parser is a C++
- * object holding llhttp's state, and making one per connection showed in new-connection profiles.
- */
-const freeParsers: Parser[] = [];
-const MAX_FREE_PARSERS = 256;
 /**
  * Requests pipelined behind the one in progress that are parsed before reading stops. Reading on
  * (rather than stopping at the first) is what lets a client's reset be seen while it waits: with
  * reads stopped the kernel reports it only at the next write.
  */
 const MAX_QUEUED = 4;
-/** A parser with the callbacks every connection shares (set in Http1Connection's static block). */
-let newParser: () => Parser;
+/** Request parsers, with the callbacks every connection shares (set in Http1Connection's static block). */
+let parsers: ParserPool<Http1Connection>;
 
 /** A parse failure: node's parser sets `code` (HPE_*), as node's server reported it in 'clientError'. */
 export type ParseError = Error & { code?: string };
@@ -69,6 +37,8 @@ export interface Http1Request {
   readonly rawHeaders: readonly string[];
   /** The request body, or null when the request has none. Reading it is flow-controlled. */
   readonly body: Readable | null;
+  /** The body's Content-Length; null when the request has no body or a chunked one. */
+  readonly bodyLength: number | null;
   /** Values the proxy reads (the first occurrence; several x-forwarded-for are joined with ", "). */
   readonly host: string | undefined;
   readonly hostCount: number;
@@ -137,21 +107,40 @@ export class Http1Response {
     this.closeAfter = closeAfter;
   }
 
-  /** Status line and headers; written with the first body bytes (or at end()). `headers` as undici gives them: lower-case names. */
-  writeHead(status: number, reason: string | undefined, headers: Record<string, string | string[] | undefined>): void {
+  /**
+   * Status line and headers; written with the first body bytes (or at end()). `headers` as
+   * [name, value, ...], names in any case, as the upstream sent them: its framing and hop-by-hop
+   * headers (transfer-encoding, connection, keep-alive) are left out here, and those in `skip`
+   * (lower case) too.
+   */
+  writeHead(status: number, reason: string | undefined, headers: readonly string[], skip: ReadonlySet<string> | null = null): void {
     if (this.headersSent) return;
     this.statusCode = status;
     this.headersSent = true;
     let head = `HTTP/1.1 ${status} ${reason || STATUS_CODES[status] || ''}\r\n`;
     let length = false;
     let date = false;
-    for (const name in headers) {
-      const value = headers[name];
-      if (value === undefined || name === 'transfer-encoding' || name === 'connection' || name === 'keep-alive') continue;
-      if (name === 'content-length') length = true;
-      else if (name === 'date') date = true;
-      if (typeof value === 'string') head += name + ': ' + value + '\r\n';
-      else for (const v of value) head += name + ': ' + v + '\r\n';
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      // The names looked at differ in length; only those are lower-cased to compare.
+      switch (name.length) {
+        case 4:
+          if (!date && name.toLowerCase() === 'date') date = true;
+          break;
+        case 10: {
+          const lower = name.toLowerCase();
+          if (lower === 'connection' || lower === 'keep-alive') continue;
+          break;
+        }
+        case 14:
+          if (!length && name.toLowerCase() === 'content-length') length = true;
+          break;
+        case 17:
+          if (name.toLowerCase() === 'transfer-encoding') continue;
+          break;
+      }
+      if (skip !== null && skip.has(name.toLowerCase())) continue;
+      head += name + ': ' + headers[i + 1]! + '\r\n';
     }
     if (!date) head += 'date: ' + httpDate() + '\r\n';
     const noBody = this.#req.method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
@@ -225,7 +214,7 @@ export class Http1Connection {
   current: Http1Response | null = null;
   /** Close after the response in progress (or now, if idle): set by a drain. */
   closing = false;
-  #parser: Parser | null;
+  #parser: Parser<Http1Connection> | null;
   #handle: { readStart(): number; readStop(): number; _consumed?: boolean } | null = null;
   readonly #handlers: Http1Handlers;
   readonly #options: Http1Options;
@@ -245,45 +234,35 @@ export class Http1Connection {
 
   static {
     // llhttp calls these with the parser as `this`: one set of functions serves every connection.
-    function onMessageBegin(this: Parser): void {
+    function onMessageBegin(this: Parser<Http1Connection>): void {
       if (this.connection) this.connection.#inHeaders = true;
     }
-    function onHeaders(this: Parser, headers: string[], url: string): void {
+    function onHeaders(this: Parser<Http1Connection>, headers: string[], url: string): void {
       const c = this.connection;
       if (!c) return;
       for (const h of headers) c.#headers.push(h);
       c.#url += url;
     }
-    function onHeadersComplete(this: Parser, _major: number, minor: number, headers: string[] | undefined, method: number, url: string | undefined, _s: unknown, _m: unknown, upgrade: boolean, keepAlive: boolean): number {
+    function onHeadersComplete(this: Parser<Http1Connection>, _major: number, minor: number, headers: string[] | undefined, method: number, url: string | undefined, _s: unknown, _m: unknown, upgrade: boolean, keepAlive: boolean): number {
       return this.connection ? this.connection.#headersComplete(minor, headers, method, url, upgrade, keepAlive) : 0;
     }
-    function onBody(this: Parser, chunk: Buffer): void {
+    function onBody(this: Parser<Http1Connection>, chunk: Buffer): void {
       const c = this.connection;
       const body = c ? c.#parsing?.body : null;
       // A body nobody reads any more (its response is done, or the upstream gave up) is discarded.
       if (body && !body.destroyed && !body.push(chunk)) c!.#setPaused('body', true);
     }
-    function onMessageComplete(this: Parser): void {
+    function onMessageComplete(this: Parser<Http1Connection>): void {
       const c = this.connection;
       if (!c) return;
       const body = c.#parsing?.body;
       if (body && !body.destroyed) body.push(null);
       c.#parsing = null;
     }
-    function onExecute(this: Parser, ret: number | Error): void {
+    function onExecute(this: Parser<Http1Connection>, ret: number | Error): void {
       if (this.connection) this.connection.#afterExecute(ret, null);
     }
-    newParser = () => {
-      const parser = new HTTPParser();
-      parser.connection = null;
-      parser[kOnMessageBegin] = onMessageBegin;
-      parser[kOnHeaders] = onHeaders;
-      parser[kOnHeadersComplete] = onHeadersComplete;
-      parser[kOnBody] = onBody;
-      parser[kOnMessageComplete] = onMessageComplete;
-      parser[kOnExecute] = onExecute;
-      return parser;
-    };
+    parsers = new ParserPool<Http1Connection>(REQUEST, { onMessageBegin, onHeaders, onHeadersComplete, onBody, onMessageComplete, onExecute });
   }
 
   constructor(socket: Duplex, options: Http1Options, handlers: Http1Handlers) {
@@ -291,10 +270,7 @@ export class Http1Connection {
     this.keepAliveMs = options.keepAliveMs;
     this.#options = options;
     this.#handlers = handlers;
-    const parser = freeParsers.pop() ?? newParser();
-    parser.initialize(HTTPParser.REQUEST, {}, options.maxHeaderBytes, 0);
-    parser.connection = this;
-    this.#parser = parser;
+    this.#parser = parsers.take(this, options.maxHeaderBytes);
     // The first request's headers are due within the header timeout.
     this.#timer = setTimeout(() => this.#timeout(), options.headersTimeoutMs).unref();
     socket.on('drain', () => this.current?.drained?.());
@@ -428,6 +404,7 @@ export class Http1Connection {
       httpVersion: minor === 0 ? '1.0' : '1.1',
       rawHeaders: headers,
       body,
+      bodyLength: hasBody && !chunked ? Number(length) : null,
       host,
       hostCount,
       requestId,
@@ -580,19 +557,6 @@ export class Http1Connection {
     this.#parser = null;
     const handle = this.#handle;
     this.#handle = null;
-    const free = () => {
-      if (handle) {
-        parser.unconsume();
-        handle._consumed = false;
-      }
-      parser.remove();
-      parser.connection = null;
-      if (freeParsers.length < MAX_FREE_PARSERS) {
-        parser.free();
-        freeParsers.push(parser);
-      } else parser.close();
-    };
-    if (now) free();
-    else setImmediate(free);
+    parsers.give(parser, handle, now);
   }
 }

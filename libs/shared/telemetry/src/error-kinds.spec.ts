@@ -70,16 +70,9 @@ test('classifyError maps Node and OpenSSL codes, by side where the side changes 
     ['CERT_HAS_EXPIRED', 'upstream', 'upstream_tls_failed'],
     ['ERR_TLS_CERT_ALTNAME_INVALID', 'upstream', 'upstream_identity_mismatch'],
     ['ERR_TLS_HANDSHAKE_TIMEOUT', 'upstream', 'upstream_connect_timeout'],
-    // undici (the HTTP forwarder's pool) names its failures with codes of its own.
-    ['UND_ERR_SOCKET', 'upstream', 'upstream_reset'],
-    ['UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'upstream', 'upstream_reset'],
-    ['UND_ERR_HEADERS_TIMEOUT', 'upstream', 'upstream_timeout'],
-    ['UND_ERR_BODY_TIMEOUT', 'upstream', 'upstream_timeout'],
-    ['UND_ERR_CONNECT_TIMEOUT', 'upstream', 'upstream_connect_timeout'],
-    ['UND_ERR_HEADERS_OVERFLOW', 'upstream', 'upstream_protocol_error'],
-    ['UND_ERR_INVALID_ARG', 'upstream', 'bad_request'],
-    ['UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'upstream', 'downstream_aborted'],
-    ['UND_ERR_ABORTED', 'upstream', 'downstream_aborted'],
+    // HTTP parse errors of an upstream's response (the forwarder's pool uses node's llhttp).
+    ['HPE_HEADER_OVERFLOW', 'upstream', 'upstream_protocol_error'],
+    ['HPE_INVALID_CONSTANT', 'upstream', 'upstream_protocol_error'],
     ['EACCES', 'upstream', 'internal'],
   ];
   for (const [code, side, kind] of table) {

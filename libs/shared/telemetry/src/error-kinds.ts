@@ -111,16 +111,6 @@ const SIDE_CODE_KINDS: Readonly<Record<ErrorSide, Readonly<Record<string, ErrorK
     ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE: 'client_cert_required',
   },
   upstream: {
-    // undici, the HTTP forwarder's pool (apps/proxy/src/stages/upstream-pool.ts)
-    UND_ERR_SOCKET: 'upstream_reset', // the app closed the connection mid-exchange
-    UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'upstream_reset',
-    UND_ERR_HEADERS_TIMEOUT: 'upstream_timeout',
-    UND_ERR_BODY_TIMEOUT: 'upstream_timeout',
-    UND_ERR_CONNECT_TIMEOUT: 'upstream_connect_timeout',
-    UND_ERR_HEADERS_OVERFLOW: 'upstream_protocol_error', // response headers over 16 KiB
-    UND_ERR_INVALID_ARG: 'bad_request', // a request undici refuses to send (e.g. a bad header)
-    UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: 'downstream_aborted', // the client's body ended short
-    UND_ERR_ABORTED: 'downstream_aborted',
     ECONNRESET: 'upstream_reset',
     EPIPE: 'upstream_reset',
     ERR_STREAM_PREMATURE_CLOSE: 'upstream_reset',
