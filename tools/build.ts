@@ -8,7 +8,7 @@
 // DIR/<bin>.mjs for each bin of apps/*/package.json (executable, `#!/usr/bin/env node`), and
 // DIR/build/Release/original_dst.node. Development and `npm test` run the sources; the bundle is
 // what deploy/Dockerfile puts on PATH, and e2e/src/bundle.spec.ts runs it.
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
@@ -30,6 +30,17 @@ export function appEntries(root: string = ROOT): Map<string, string> {
     for (const [bin, entry] of Object.entries(pkg.bin ?? {})) entries.set(bin, join(root, 'apps', app, entry));
   }
   return entries;
+}
+
+/**
+ * The bundle with every non-ASCII character escaped (\uXXXX). node keeps a module's source for its
+ * life, as a one-byte string only if every character is ASCII: one `…` in a kept comment made the
+ * proxy's 2.9 MB source a two-byte string, 2.9 MB more RSS (85.0 -> 82.1 MiB idle). esbuild
+ * already escapes strings, templates and regular expressions (its default `charset: 'ascii'`), so
+ * what is left is in comments, where an escape reads the same.
+ */
+export function asciiOnly(source: string): string {
+  return source.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export async function buildBundles(outDir: string, entries: Map<string, string> = appEntries()): Promise<BuiltApp[]> {
@@ -56,6 +67,7 @@ export async function buildBundles(outDir: string, entries: Map<string, string> 
       // (The entries' own `#!/usr/bin/env node` line is kept first by esbuild.)
       banner: { js: "import { createRequire as __outriggerRequire } from 'node:module';\nconst require = __outriggerRequire(import.meta.url);" },
     });
+    writeFileSync(file, asciiOnly(readFileSync(file, 'utf8')));
     chmodSync(file, 0o755);
     const bytes = Object.values(result.metafile.outputs)[0]?.bytes ?? 0;
     built.push({ bin, file, bytes });

@@ -36,6 +36,14 @@ describe('npm run build: the bundles the image runs', () => {
     }
   });
 
+  test('each bundle is ASCII only (node keeps the source as a two-byte string otherwise: twice the memory)', () => {
+    for (const bin of BINS) {
+      const source = readFileSync(join(out, `${bin}.mjs`), 'utf8');
+      const at = source.search(/[^\x00-\x7f]/);
+      assert.equal(at, -1, `${bin}.mjs has ${JSON.stringify(source.slice(at, at + 1))} at ${at}: ${source.slice(Math.max(0, at - 60), at + 20)}`);
+    }
+  });
+
   describe('the bundled proxy', () => {
     let app: Server;
     let proxy: Started;
