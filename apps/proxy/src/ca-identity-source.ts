@@ -5,7 +5,9 @@ import { readFile } from 'node:fs/promises';
 import { createCsr, describeCertificate, formatSpiffeId, generateKeyPair, planRenewal, renewalPolicyProblem, verifyLeaf, type SpiffeId } from '@outrigger/pki';
 import { requestCertificate } from './ca-client.ts';
 import { buildIdentity, type LoadedIdentity } from './identity.ts';
-import type { IdentitySource } from './identity-source.ts';
+import { CaIdentityError, type IdentitySource } from './identity-source.ts';
+
+export { CaIdentityError };
 
 export interface CaSourceOptions {
   /** https URL of the CA signer, e.g. https://outrigger-ca.outrigger-system.svc:15012 */
@@ -30,14 +32,6 @@ export interface CaSourceOptions {
   random?: () => number;
 }
 
-export class CaIdentityError extends Error {
-  readonly caAddress: string;
-  constructor(caAddress: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'CaIdentityError';
-    this.caAddress = caAddress;
-  }
-}
 
 // setTimeout fires at once for delays past 2^31-1 ms; a week-long certificate needs no more.
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -6,6 +6,16 @@ import { watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadIdentityFiles, type IdentityFiles, type LoadedIdentity } from './identity.ts';
 
+/** The CA identity source failed (ca-identity-source.ts); here so that main.ts need not load that module, and node-forge with it. */
+export class CaIdentityError extends Error {
+  readonly caAddress: string;
+  constructor(caAddress: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CaIdentityError';
+    this.caAddress = caAddress;
+  }
+}
+
 export interface IdentitySource {
   current(): LoadedIdentity;
   /** Called after each successful reload with the new identity; errors go to onError. */

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
-import { describeCertificate, type CertificateInfo } from '@outrigger/pki';
+import { describeCertificate, type CertificateInfo } from '@outrigger/pki/read';
 
 export interface LoadedIdentity {
   contextOptions: SecureContextOptions;

@@ -7,7 +7,7 @@ import { ConfigError, loadProxyConfig, type ProxyConfig } from '@outrigger/confi
 import { tlsGroupsProblem } from './tls-groups.ts';
 import { createLogger } from '@outrigger/telemetry';
 import { IdentityError } from './identity.ts';
-import { CaIdentityError } from './ca-identity-source.ts';
+import { CaIdentityError } from './identity-source.ts';
 import { ListenError, startProxy } from './runtime.ts';
 import { watchConfigFile } from './watch-config.ts';
 

@@ -4,7 +4,7 @@
 import { BlockList, isIPv6 } from 'node:net';
 import type { ConnectionOptions, PeerCertificate, SecureContext, TLSSocket } from 'node:tls';
 import type { MeshConfig } from '@outrigger/config';
-import { parseSpiffeId, peerIdentityFromSubjectAltName } from '@outrigger/pki';
+import { parseSpiffeId, peerIdentityFromSubjectAltName } from '@outrigger/pki/read';
 import type { LoadedIdentity } from './identity.ts';
 import { MESH_ALPN } from './stages/terminate-tls.ts';
 

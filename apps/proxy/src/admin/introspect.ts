@@ -1,6 +1,6 @@
 // What the admin server shows about the proxy itself: the effective config with secret values
 // redacted (/config), and the identity in use with its trust bundle (/certs).
-import { describeCertificate } from '@outrigger/pki';
+import { describeCertificate } from '@outrigger/pki/read';
 import type { LoadedIdentity } from '../identity.ts';
 
 const SECRET_KEY = /(password|secret|token|privatekey|keypem)$/i;

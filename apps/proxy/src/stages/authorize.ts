@@ -1,7 +1,7 @@
 // Authorization of an inbound connection by its peer's SPIFFE ID against the port's allow-list:
 // `spiffe://td/ns/x/sa/y`, `ns/x/sa/y` and `ns/x/*` (in the mesh trust domain), or `*` (any
 // authenticated mesh peer). No list means everyone the inbound mode lets in. Pure.
-import { parseSpiffeId } from '@outrigger/pki';
+import { parseSpiffeId } from '@outrigger/pki/read';
 
 export type AuthzDecision = { allowed: true } | { allowed: false; reason: 'unauthenticated' | 'not_allowed' };
 

@@ -2,7 +2,7 @@
 // stream.pipeline, keeping half-closes; byte counts and the failure kind go into the record.
 import { connect, type Socket } from 'node:net';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
-import { peerIdentityFromSubjectAltName } from '@outrigger/pki';
+import { peerIdentityFromSubjectAltName } from '@outrigger/pki/read';
 import { pipeline } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import { classifyError } from '@outrigger/telemetry';

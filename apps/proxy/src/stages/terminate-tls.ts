@@ -4,7 +4,7 @@
 // records the peer's identity. Bounded by a handshake timeout; TLS 1.2 at least.
 import type { Socket } from 'node:net';
 import { createSecureContext, TLSSocket, type SecureContext, type SecureContextOptions } from 'node:tls';
-import { parseSpiffeId, parseTrustBundle, peerIdentityFromSubjectAltName, verifyLeafCertificate, type TrustBundle } from '@outrigger/pki';
+import { parseSpiffeId, parseTrustBundle, peerIdentityFromSubjectAltName, verifyLeafCertificate, type TrustBundle } from '@outrigger/pki/read';
 import { OutriggerError, type ErrorKind } from '@outrigger/telemetry';
 import type { ConnectionRecord } from '../record.ts';
 

@@ -12,7 +12,7 @@
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
 import type { Readable } from 'node:stream';
-import { peerIdentityFromSubjectAltName } from '@outrigger/pki';
+import { peerIdentityFromSubjectAltName } from '@outrigger/pki/read';
 import { OutriggerError } from '@outrigger/telemetry';
 import type { MeshTlsOptions } from '../mesh-dialer.ts';
 import { ParserPool, RESPONSE, type Parser } from './llhttp.ts';

@@ -98,10 +98,31 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | 
 /** A loopback TCP port that was free a moment ago (for programs that cannot listen on port 0). */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address !== 'object') throw new Error('no port');
-  return address.port;
+  const { readFileSync } = await import('node:fs');
+  // Below the kernel's ephemeral range: a port the caller leaves unbound for a while (an upstream
+  // that is down) cannot be handed to another test's listen(0) or to an outgoing connection, which
+  // made one suite's "down" aggregator answer as another suite's test server.
+  let ephemeralLow = 32768;
+  try {
+    ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralLow;
+  } catch {
+    // not Linux: the default range's start
+  }
+  const low = Math.min(10_000, ephemeralLow - 1_000);
+  const tryListen = (port: number) =>
+    new Promise<number | null>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(null));
+      server.listen(port, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(address && typeof address === 'object' ? address.port : null));
+      });
+    });
+  for (let i = 0; i < 50 && ephemeralLow > low + 1; i++) {
+    const port = await tryListen(low + Math.floor(Math.random() * (ephemeralLow - low)));
+    if (port !== null) return port;
+  }
+  const port = await tryListen(0);
+  if (port === null) throw new Error('no port');
+  return port;
 }
