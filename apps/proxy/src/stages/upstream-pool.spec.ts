@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { classifyError, OutriggerError } from '@outrigger/telemetry';
-import { createUpstreamPool, MAX_RESPONSE_HEADER_BYTES, type UpstreamPool, type UpstreamRequest } from './upstream-pool.ts';
+import { createUpstreamPool, MAX_IDLE_CONNECTIONS, MAX_RESPONSE_HEADER_BYTES, type UpstreamPool, type UpstreamRequest } from './upstream-pool.ts';
 
 interface Answer {
   status: number;
@@ -106,6 +106,19 @@ test('requests in flight at once each get a connection of their own', async (t) 
   const answers = await Promise.all([send(s.pool, get('/1')), send(s.pool, get('/2')), send(s.pool, get('/3'))]);
   assert.deepEqual(answers.map((a) => (a as Answer).body), ['hi', 'hi', 'hi']);
   assert.equal(s.connections(), 3);
+});
+
+test(`at most ${MAX_IDLE_CONNECTIONS} idle connections are kept; past it the one idle longest is closed`, async (t) => {
+  let closed = 0;
+  const s = await scripted(t, (_, __, ___, socket) => {
+    socket.once('close', () => closed++);
+    return ok('x');
+  });
+  const n = MAX_IDLE_CONNECTIONS + 6;
+  await Promise.all(Array.from({ length: n }, (_, i) => send(s.pool, get(`/${i}`))));
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(s.connections(), n);
+  assert.equal(closed, 6);
 });
 
 test("the app's Connection: close, a Keep-Alive timeout of 1 s or less, and HTTP/1.0 without keep-alive each stop reuse", async (t) => {

@@ -71,8 +71,18 @@ export interface UpstreamPool {
 const IDLE_DEFAULT_MS = 4_000;
 const IDLE_HINT_MARGIN_MS = 1_000;
 const IDLE_MAX_MS = 600_000;
+/** Idle connections kept per upstream at most; past it the one idle longest is closed (node's https agent in the mesh's WebSocket path keeps as many). */
+export const MAX_IDLE_CONNECTIONS = 64;
 /** Response headers larger than this: upstream_protocol_error (node's and undici's default). */
 export const MAX_RESPONSE_HEADER_BYTES = 16 * 1024;
+
+/** A socket's native handle, as far as parsing from it goes. */
+interface StreamHandle {
+  readStart(): number;
+  readStop(): number;
+  isStreamBase?: boolean;
+  _consumed?: boolean;
+}
 
 /** Response parsers, with the callbacks every connection shares (set in Connection's static block). */
 let parsers: ParserPool<Connection>;
@@ -93,7 +103,7 @@ class Call implements UpstreamCall {
   }
 
   resume(): void {
-    if (!this.over) this.conn?.socket.resume();
+    if (!this.over) this.conn?.setPaused(false);
   }
 
   /** Ends the call with an error; its connection (if any) cannot be reused. */
@@ -118,6 +128,9 @@ class Connection {
   peerIdentity: string | null = null;
   connected = false;
   #parser: Parser<Connection> | null;
+  /** The socket's handle, when the parser reads from it (in C++, as the server side does). */
+  #handle: StreamHandle | null = null;
+  #paused = false;
   #headers: string[] = [];
   /** The response being parsed is a 1xx: skipped. */
   #informational = false;
@@ -144,13 +157,17 @@ class Connection {
       const call = c?.call;
       if (!call) return;
       c!.#responseTimer?.refresh();
-      if (!call.handler.onResponseData(chunk) && c!.call === call) c!.socket.pause();
+      if (!call.handler.onResponseData(chunk) && c!.call === call) c!.setPaused(true);
     }
     function onMessageComplete(this: Parser<Connection>): void {
       const c = this.connection;
       if (c) c.#messageComplete();
     }
-    parsers = new ParserPool<Connection>(RESPONSE, { onHeaders, onHeadersComplete, onBody, onMessageComplete });
+    function onExecute(this: Parser<Connection>, ret: number | Error): void {
+      const c = this.connection;
+      if (c && ret instanceof Error) c.#parseFailed(ret);
+    }
+    parsers = new ParserPool<Connection>(RESPONSE, { onHeaders, onHeadersComplete, onBody, onMessageComplete, onExecute });
   }
 
   constructor(pool: Pool, socket: Socket | TLSSocket) {
@@ -161,7 +178,6 @@ class Connection {
       const { host, port, connectTimeoutMs } = pool.options;
       socket.destroy(new OutriggerError('upstream_connect_timeout', `no connection to ${host}:${port} within ${connectTimeoutMs} ms`));
     }, pool.options.connectTimeoutMs).unref();
-    socket.on('data', (chunk: Buffer) => this.#data(chunk));
     socket.on('end', () => this.#ended());
     socket.on('error', (err) => this.call?.fail(err));
     socket.once('close', () => this.#closed());
@@ -170,6 +186,7 @@ class Connection {
   /** The connection is up (TCP connected, or the mesh handshake done): send what waits. */
   ready(): void {
     this.connected = true;
+    this.#startReading();
     clearTimeout(this.#connectTimer!);
     this.#connectTimer = null;
     if (this.call) this.send(this.call);
@@ -300,7 +317,7 @@ class Connection {
   }
 
   #idle(): void {
-    this.socket.resume(); // if the last body chunk paused it
+    this.setPaused(false); // if the last body chunk paused it
     // One timer per connection, re-armed (a timer that already fired while the connection was busy re-arms too).
     if (this.#idleTimer && this.#idleTimerMs === this.#idleMs) this.#idleTimer.refresh();
     else {
@@ -310,18 +327,48 @@ class Connection {
         if (!this.call) this.socket.destroy();
       }, this.#idleMs).unref();
     }
-    this.pool.idle.push(this);
+    const idle = this.pool.idle;
+    idle.push(this);
+    if (idle.length > MAX_IDLE_CONNECTIONS) idle.shift()!.socket.destroy();
+  }
+
+  /**
+   * Responses are parsed straight from the socket's handle (bytes the stream already holds
+   * first); a socket without a handle of its own is read through 'data' events.
+   */
+  #startReading(): void {
+    const socket = this.socket;
+    const parser = this.#parser;
+    const handle = (socket as Socket & { _handle?: StreamHandle })._handle;
+    if (parser && handle?.isStreamBase && !handle._consumed && socket.readableFlowing !== true) {
+      const buffered: Buffer[] = [];
+      for (let chunk: Buffer | null = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) buffered.push(chunk);
+      handle._consumed = true;
+      this.#handle = handle;
+      parser.consume(handle);
+      for (const chunk of buffered) this.#data(chunk);
+    } else socket.on('data', (chunk: Buffer) => this.#data(chunk));
+    socket.resume();
+  }
+
+  /** Stop or restart reading from the upstream (a slow client's back-pressure). */
+  setPaused(paused: boolean): void {
+    if (paused === this.#paused) return;
+    this.#paused = paused;
+    if (this.#handle) void (paused ? this.#handle.readStop() : this.#handle.readStart());
+    else if (paused) this.socket.pause();
+    else this.socket.resume();
   }
 
   #data(chunk: Buffer): void {
-    const parser = this.#parser;
-    if (!parser) return;
-    const ret = parser.execute(chunk);
-    if (ret instanceof Error) {
-      const call = this.call;
-      this.socket.destroy();
-      call?.fail(ret);
-    }
+    const ret = this.#parser?.execute(chunk);
+    if (ret instanceof Error) this.#parseFailed(ret);
+  }
+
+  #parseFailed(err: Error): void {
+    const call = this.call;
+    this.socket.destroy();
+    call?.fail(err);
   }
 
   #responseTimeout(): void {
@@ -352,7 +399,9 @@ class Connection {
     const parser = this.#parser;
     if (!parser) return;
     this.#parser = null;
-    parsers.give(parser, null);
+    const handle = this.#handle;
+    this.#handle = null;
+    parsers.give(parser, handle);
   }
 }
 
