@@ -76,6 +76,18 @@ export const MAX_IDLE_CONNECTIONS = 64;
 /** Response headers larger than this: upstream_protocol_error (node's and undici's default). */
 export const MAX_RESPONSE_HEADER_BYTES = 16 * 1024;
 
+let lastHint = '';
+let lastHintMs: number | null = null;
+/** Idle time a `Keep-Alive` value allows (its timeout less the margin, capped), null without a timeout; an app sends the same value every time, so the last one is remembered. */
+function idleFromHint(value: string): number | null {
+  if (value !== lastHint) {
+    const hint = /timeout\s*=\s*(\d+)/i.exec(value);
+    lastHint = value;
+    lastHintMs = hint ? Math.min(Number(hint[1]) * 1000 - IDLE_HINT_MARGIN_MS, IDLE_MAX_MS) : null;
+  }
+  return lastHintMs;
+}
+
 /** A socket's native handle, as far as parsing from it goes. */
 interface StreamHandle {
   readStart(): number;
@@ -284,12 +296,10 @@ class Connection {
       for (let i = 0; i < headers.length; i += 2) {
         const name = headers[i]!;
         if (name.length === 10 && name.toLowerCase() === 'keep-alive') {
-          const hint = /timeout\s*=\s*(\d+)/i.exec(headers[i + 1]!);
-          if (hint) {
-            const ms = Math.min(Number(hint[1]) * 1000 - IDLE_HINT_MARGIN_MS, IDLE_MAX_MS);
-            if (ms <= 0) this.#keepAlive = false;
-            else this.#idleMs = ms;
-          }
+          const ms = idleFromHint(headers[i + 1]!);
+          if (ms === null) continue;
+          if (ms <= 0) this.#keepAlive = false;
+          else this.#idleMs = ms;
         }
       }
     }
