@@ -264,6 +264,13 @@ timeouts: { upstreamResponse: 700ms }
     assert.equal(reply.match(/x-outrigger-error: upstream_connect_refused/gi)?.length, 2);
   });
 
+  test('a request target that is neither a path nor an absolute URL (OPTIONS *) gets 400, not forwarded', async () => {
+    const reply = await rawExchange(proxyPort, 'OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n');
+    assert.deepEqual(statusLines(reply), ['HTTP/1.1 400 Bad Request']);
+    assert.match(reply, /x-outrigger-error: bad_request/i);
+    assert.match(reply, /must be a path or an absolute http\(s\) URL: "\*"/);
+  });
+
   test('two Host headers are a bad request (400), not forwarded', async () => {
     const reply = await rawExchange(proxyPort, 'GET /head HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n');
     assert.deepEqual(statusLines(reply), ['HTTP/1.1 400 Bad Request']);

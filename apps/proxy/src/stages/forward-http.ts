@@ -74,7 +74,6 @@ function listedInConnection(connection: string | string[] | undefined): string[]
     .filter((t) => t && t !== 'close' && t !== 'keep-alive' && t !== 'upgrade');
 }
 
-
 export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
   const hostForUrl = upstream.host.includes(':') ? `[${upstream.host}]` : upstream.host;
   const upstreamHost = `${hostForUrl}:${upstream.port}`;
@@ -180,7 +179,7 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
       badRequest(res, request, `the request target must be a path or an absolute http(s) URL: ${JSON.stringify(target.slice(0, 100))}`);
       return null;
     }
-    const exchange = new Exchange(req, res, request, upstream.now, upstream.tls !== undefined);
+    const exchange = new Exchange(res, request, upstream.now, upstream.tls !== undefined);
     request.upstreamStartedAt = upstream.now();
     const head = requestHead(req, request.requestId, upstream.forwardedHeaders ? conn : null, upstreamHost);
     exchange.call = pool.dispatch({ method: req.method, head, body: req.body, bodyLength: req.bodyLength }, exchange);
@@ -224,15 +223,13 @@ class Exchange implements UpstreamHandler {
   call: UpstreamCall | null = null;
   #clientGone = false;
   #responded = false;
-  readonly #req: Http1Request;
   readonly #res: Http1Response;
   readonly #request: RequestRecord;
   readonly #now: () => number;
   /** Mesh mTLS upstream: the request record takes the peer identity of the connection used. */
   readonly meshed: boolean;
 
-  constructor(req: Http1Request, res: Http1Response, request: RequestRecord, now: () => number, meshed: boolean) {
-    this.#req = req;
+  constructor(res: Http1Response, request: RequestRecord, now: () => number, meshed: boolean) {
     this.#res = res;
     this.#request = request;
     this.#now = now;
