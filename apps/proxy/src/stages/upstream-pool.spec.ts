@@ -229,6 +229,30 @@ test('a sized body goes out as is; one of unknown length goes out chunked; one t
   assert.match(endedShort.message, /3 of 10 bytes/);
 });
 
+test('a reused connection the app closed as the request went out: an idempotent bodiless request is sent once more on a new one, others fail', async (t) => {
+  // The app answers the first request on each connection, then drops the connection on the next one
+  // (its idle timeout crossing our reuse).
+  const s = await scripted(t, (_, __, n) => (n === 0 ? ok('fresh') : 'close'));
+  assert.equal(((await send(s.pool, get('/a'))) as Answer).body, 'fresh');
+  await nextTurn();
+  const retried = (await send(s.pool, get('/b'))) as Answer;
+  assert.equal(retried.body, 'fresh');
+  assert.equal(s.connections(), 2);
+  assert.deepEqual(s.seen.map((heads) => heads.map((h) => h.split(' ')[1])), [['/a', '/b'], ['/b']]);
+
+  await nextTurn();
+  const post: UpstreamRequest = { method: 'POST', head: 'POST /p HTTP/1.1\r\nhost: app\r\ncontent-length: 0\r\n\r\n', body: null, bodyLength: null };
+  assert.equal(((await send(s.pool, post)) as { kind: string }).kind, 'upstream_reset'); // not idempotent: never sent twice
+  assert.equal(s.connections(), 2);
+
+  // Once only: an app that drops every reused connection twice in a row fails the request.
+  const always = await scripted(t, (_, conn, n) => (conn === 0 && n === 0 ? ok('x') : 'close'));
+  await send(always.pool, get('/a'));
+  await nextTurn();
+  assert.equal(((await send(always.pool, get('/b'))) as { kind: string }).kind, 'upstream_reset');
+  assert.equal(always.connections(), 2);
+});
+
 test('abort stops a request in flight: its connection is closed and not reused', async (t) => {
   const s = await scripted(t, (_, conn) => (conn === 0 ? null : ok('x'))); // the first connection never answers
   let error: Error | null = null;

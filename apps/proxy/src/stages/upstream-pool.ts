@@ -13,7 +13,7 @@ import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { peerIdentityFromSubjectAltName } from '@outrigger/pki/read';
-import { OutriggerError } from '@outrigger/telemetry';
+import { classifyError, OutriggerError } from '@outrigger/telemetry';
 import type { MeshTlsOptions } from '../mesh-dialer.ts';
 import { ParserPool, RESPONSE, type Parser } from './llhttp.ts';
 
@@ -99,13 +99,23 @@ interface StreamHandle {
 /** Response parsers, with the callbacks every connection shares (set in Connection's static block). */
 let parsers: ParserPool<Connection>;
 
+/** Methods a request of which may be sent twice (RFC 9110 9.2.2). */
+const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
 class Call implements UpstreamCall {
   conn: Connection | null = null;
   over = false;
+  /** Sent on a connection that had served a request before (so may have been closed by the app meanwhile). */
+  reused = false;
+  /** The final response's headers have arrived. */
+  responded = false;
+  retried = false;
+  readonly pool: Pool;
   readonly request: UpstreamRequest;
   readonly handler: UpstreamHandler;
 
-  constructor(request: UpstreamRequest, handler: UpstreamHandler) {
+  constructor(pool: Pool, request: UpstreamRequest, handler: UpstreamHandler) {
+    this.pool = pool;
     this.request = request;
     this.handler = handler;
   }
@@ -118,17 +128,31 @@ class Call implements UpstreamCall {
     if (!this.over) this.conn?.setPaused(false);
   }
 
-  /** Ends the call with an error; its connection (if any) cannot be reused. */
+  /** Ends the call with an error (or sends it again, see mayRetry); its connection (if any) cannot be reused. */
   fail(err: Error): void {
     if (this.over) return;
-    this.over = true;
     const conn = this.conn;
     this.conn = null;
     if (conn) {
       conn.call = null;
       conn.socket.destroy();
     }
+    if (this.#mayRetry(err)) {
+      this.retried = true;
+      this.pool.retry(this);
+      return;
+    }
+    this.over = true;
     this.handler.onResponseError(err);
+  }
+
+  /**
+   * A kept-alive connection the app closed while this request was on its way (the app's idle
+   * timeout and our reuse crossed): an idempotent request without a body, not answered at all, is
+   * sent once more on a new connection, as nginx's `proxy_next_upstream error` does.
+   */
+  #mayRetry(err: Error): boolean {
+    return this.reused && !this.retried && !this.responded && this.request.body === null && IDEMPOTENT.has(this.request.method) && classifyError(err, 'upstream') === 'upstream_reset';
   }
 }
 
@@ -150,6 +174,8 @@ class Connection {
   /** The request body has been written whole (or there was none). */
   #bodyDone = true;
   #idleMs = IDLE_DEFAULT_MS;
+  /** Requests answered on this connection. */
+  #served = 0;
   #idleTimer: NodeJS.Timeout | null = null;
   #idleTimerMs = 0;
   #responseTimer: NodeJS.Timeout | null = null;
@@ -208,6 +234,7 @@ class Connection {
   send(call: Call): void {
     this.call = call;
     call.conn = this;
+    call.reused = this.#served > 0;
     if (!this.connected) return;
     const { request } = call;
     const socket = this.socket;
@@ -304,6 +331,7 @@ class Connection {
       }
     }
     this.#responseTimer?.refresh();
+    call.responded = true;
     call.handler.onResponseStart(status, reason, headers, this.peerIdentity);
     // HEAD: headers only, whatever Content-Length says.
     return call.request.method === 'HEAD' ? 1 : 0;
@@ -319,6 +347,7 @@ class Connection {
     call.over = true;
     call.conn = null;
     this.call = null;
+    this.#served++;
     // Reused only if the upstream keeps it alive and our request went out whole (an app may
     // answer before reading all of an upload).
     if (this.#keepAlive && this.#bodyDone && !this.socket.destroyed) this.#idle();
@@ -427,7 +456,7 @@ class Pool implements UpstreamPool {
   }
 
   dispatch(request: UpstreamRequest, handler: UpstreamHandler): UpstreamCall {
-    const call = new Call(request, handler);
+    const call = new Call(this, request, handler);
     if (this.#destroyed) {
       queueMicrotask(() => call.fail(new OutriggerError('upstream_reset', 'the proxy is shutting down')));
       return call;
@@ -437,6 +466,12 @@ class Pool implements UpstreamPool {
     if (conn) conn.send(call);
     else this.#open().send(call);
     return call;
+  }
+
+  /** A call whose connection was lost before any answer, sent again on a new connection. */
+  retry(call: Call): void {
+    if (this.#destroyed) return call.fail(new OutriggerError('upstream_reset', 'the proxy is shutting down'));
+    this.#open().send(call);
   }
 
   destroy(): void {
