@@ -7,11 +7,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
-import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { run, start, waitFor, type Started } from '@outrigger/testing';
+import { freePort, run, start, waitFor, type Started } from '@outrigger/testing';
 
 const MAIN = resolve(import.meta.dirname, 'main.ts');
 
@@ -66,11 +66,8 @@ describe('HTTP forwarding', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'outrigger-http-fwd-'));
     await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
-    // A port nothing listens on: bound, noted, closed.
-    const closed = createNetServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const refused = (closed.address() as AddressInfo).port;
-    await new Promise<void>((r) => closed.close(() => r()));
+    // A port nothing listens on (below the ephemeral range: no other test's listen(0) gets it).
+    const refused = await freePort();
     writeFileSync(
       join(dir, 'proxy.yaml'),
       `admin: { address: 127.0.0.1, port: 0 }

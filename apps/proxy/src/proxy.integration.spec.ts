@@ -32,10 +32,7 @@ describe('outrigger-proxy explicit mode', () => {
     certs = writeCertFixture(join(dir, 'certs'));
     await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
-    const probe = createTcpServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-    deadPort = (probe.address() as AddressInfo).port;
-    await new Promise<void>((r) => probe.close(() => r())); // a port with nobody listening
+    deadPort = await freePort(); // a port with nobody listening (below the ephemeral range: no other test's listen(0) gets it)
     const appPort = (app.address() as AddressInfo).port;
     const echoPort = (echo.address() as AddressInfo).port;
     // The to-mesh listener originates mesh mTLS to this proxy's own mtls listener, which must be on
