@@ -1,7 +1,8 @@
 // Reference proxies, to tell the cost of Node itself from the cost of Outrigger: `node` forwards
 // with http.request and pipe over a keep-alive pool and does nothing else; `undici` is what
-// Outrigger's HTTP path is built on (node's http server in, undici's Pool and dispatch API out),
-// with nothing of Outrigger's around it. Both plaintext, on 127.0.0.1.
+// Outrigger's HTTP path was built on until it got a pool of its own (node's http server in,
+// undici's Pool and dispatch API out), with nothing of Outrigger's around it. Both plaintext, on
+// 127.0.0.1.
 // Usage: baseline-proxy.ts node|undici UPSTREAM_PORT
 import { Agent, createServer, request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';

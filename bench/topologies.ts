@@ -203,7 +203,7 @@ export const TOPOLOGIES: Topology[] = [
   },
   {
     id: 'base-undici',
-    label: "reference: bare undici pool (the library under Outrigger's HTTP path), plaintext, no log",
+    label: "reference: bare undici pool (the library Outrigger's HTTP path used before its own pool), plaintext, no log",
     family: 'baseline',
     start: (env, cell) => startBaseline(env, cell, 'undici'),
   },
