@@ -191,6 +191,9 @@ test('failures and their kinds: closed before or during the response, timeout, r
   const big = await scripted(t, () => `HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(MAX_RESPONSE_HEADER_BYTES)}\r\nContent-Length: 0\r\n\r\n`);
   assert.equal(((await send(big.pool, get('/a'))) as { kind: string }).kind, 'upstream_protocol_error');
 
+  const switched = await scripted(t, () => 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n');
+  assert.equal(((await send(switched.pool, get('/a'))) as { kind: string }).kind, 'upstream_protocol_error'); // never asked for
+
   const garbage = await scripted(t, () => 'NOT HTTP AT ALL\r\n\r\n');
   assert.equal(((await send(garbage.pool, get('/a'))) as { kind: string }).kind, 'upstream_protocol_error');
 

@@ -431,9 +431,7 @@ class Connection {
     clearTimeout(this.#connectTimer ?? undefined);
     clearTimeout(this.#idleTimer ?? undefined);
     clearTimeout(this.#responseTimer ?? undefined);
-    const idle = this.pool.idle;
-    const at = idle.lastIndexOf(this);
-    if (at >= 0) idle.splice(at, 1);
+    this.pool.forget(this);
     this.call?.fail(new OutriggerError('upstream_reset', this.connected ? 'the upstream closed the connection before its response was complete' : 'the upstream connection closed before it was up'));
     const parser = this.#parser;
     if (!parser) return;
@@ -468,6 +466,13 @@ class Pool implements UpstreamPool {
     return call;
   }
 
+  /** A connection closed: no longer idle, nothing to close at destroy(). */
+  forget(conn: Connection): void {
+    this.#all.delete(conn);
+    const at = this.idle.lastIndexOf(conn);
+    if (at >= 0) this.idle.splice(at, 1);
+  }
+
   /** A call whose connection was lost before any answer, sent again on a new connection. */
   retry(call: Call): void {
     if (this.#destroyed) return call.fail(new OutriggerError('upstream_reset', 'the proxy is shutting down'));
@@ -499,7 +504,6 @@ class Pool implements UpstreamPool {
     }
     conn.socket.setNoDelay(true);
     this.#all.add(conn);
-    conn.socket.once('close', () => this.#all.delete(conn));
     return conn;
   }
 }
