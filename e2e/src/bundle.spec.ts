@@ -44,6 +44,20 @@ describe('npm run build: the bundles the image runs', () => {
     }
   });
 
+  test("no bundle loads node's undici or web streams, the proxy no Web Crypto (built-ins by require, not by ES import)", async () => {
+    // An ES import of node:http reads its lazy WebSocket export, which loads node's own undici;
+    // one of node:crypto reads webcrypto. (node-forge, which the injector loads, uses Web Crypto.)
+    const listModules = 'data:text/javascript,process.on("exit",()=>process.stderr.write("\\nMODULES "+JSON.stringify(process.moduleLoadList)+"\\n"))';
+    for (const bin of BINS) {
+      const r = await run(process.execPath, ['--import', listModules, join(out, `${bin}.mjs`), '--help'], { cwd: dir });
+      assert.equal(r.code, 0, `${bin}: ${r.stderr}`);
+      const loaded = JSON.parse(/MODULES (.*)/.exec(r.stderr)?.[1] ?? 'null') as string[] | null;
+      assert.ok(loaded?.some((m) => m.includes('internal/url')), `${bin}: no module list: ${r.stderr}`);
+      const unwanted = bin === 'outrigger-proxy' ? /internal\/deps\/undici|internal\/webstreams|internal\/crypto\/webcrypto/ : /internal\/deps\/undici|internal\/webstreams/;
+      assert.deepEqual((loaded ?? []).filter((m) => unwanted.test(m)), [], bin);
+    }
+  });
+
   describe('the bundled proxy', () => {
     let app: Server;
     let proxy: Started;
