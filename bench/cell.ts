@@ -110,7 +110,8 @@ export async function runCell(ctx: CellContext, topology: Topology, rep: number,
     const close = await load(true, plan.closeDurationS);
     alive(r, 'new-connection load');
     await sleep(300);
-    // The reference proxies only locate costs: the 1000/s run, bulk and hey would add time, not insight.
+    // The reference proxies only locate costs: the 1000/s runs and hey would add time, not insight
+    // (bulk they run: it tells how fast Node itself moves one connection's bytes).
     const latency = reference ? null : await measureLatency(env.procs, plan.loadCpu, env.node, plan.rateClient, r.url, plan.rate, plan.rateDurationS);
     alive(r, 'fixed-rate latency');
     await sleep(300);
@@ -121,7 +122,7 @@ export async function runCell(ctx: CellContext, topology: Topology, rep: number,
     const light = await measureLatency(env.procs, plan.loadCpu, env.node, plan.rateClient, r.url, plan.lightRate, plan.lightDurationS);
     alive(r, 'light-rate latency');
     const hey = withHey && !reference ? await measureHey(env.procs, plan.loadCpu, r.url, plan.rate, plan.heyDurationS) : null;
-    const bulk = reference ? null : await measureBulk(env.procs, plan.loadCpu, r.url, plan.bulkBytes, plan.bulkMaxS);
+    const bulk = await measureBulk(env.procs, plan.loadCpu, r.url, plan.bulkBytes, plan.bulkMaxS);
     alive(r, 'bulk transfer');
     const cpuAfter = cpuTimes(env.proxyCpu);
     const foreignPct = Math.max(0, (100 * (cpuAfter.task - cpuBefore.task - (ours() - oursBefore))) / Math.max(1, cpuAfter.total - cpuBefore.total));

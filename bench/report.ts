@@ -176,6 +176,19 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
     );
   }
 
+  if (of('base-pipe').length && of('or-tcp').length) {
+    const cpu = (id: string) => med(id, (c) => c.keepAlive.proxyCpuUsPerReq) ?? NaN;
+    const rps = (id: string) => med(id, (c) => c.keepAlive.rps) ?? NaN;
+    const bulk = (id: string) => med(id, (c) => c.bulk?.mbps ?? null) ?? NaN;
+    const close = (id: string) => med(id, (c) => c.close.rps) ?? NaN;
+    out.push('', '### The opaque (L4) pair: what Node costs and what Outrigger adds', '');
+    out.push('| pair, keep-alive, medians | proxy CPU µs/req (both) | req/s | req/s, new connection per request | bulk MB/s |', '|---|---|---|---|---|');
+    for (const id of ['base-pipe', 'or-tcp', 'nginx-stream'].filter((x) => of(x).length)) {
+      const t = ran.find((x) => x.id === id);
+      out.push(`| ${t?.label ?? id} | ${fmt(cpu(id), 1)} | ${fmt(rps(id))} | ${fmt(close(id))} | ${fmt(bulk(id))} |`);
+    }
+  }
+
   const forms = ab.filter((r) => r.kind === 'form');
   const versions = ab.filter((r) => r.kind === 'version');
   const flagged = ab.filter((r) => r.kind === 'flags');

@@ -183,6 +183,19 @@ async function startBaseline(env: BenchEnv, cell: CellOptions, mode: 'node' | 'u
   return { url: `http://127.0.0.1:${port}`, proxies: [proc], startups: [{ proxy: name, selfMs: null, wallMs: performance.now() - t0 }], accessLogs: [] };
 }
 
+/** The plain Node net/tls pipe pair (bench/baseline-pipe.ts): inbound half first, then outbound. */
+async function startBaselinePipe(env: BenchEnv, cell: CellOptions): Promise<RunningTopology> {
+  const half = async (name: 'in' | 'out', upstreamPort: number, certs: CertPaths) => {
+    const t0 = performance.now();
+    const proc = env.procs.startPinned(`baseline-pipe-${name}`, env.proxyCpu, env.node, [join(import.meta.dirname, 'baseline-pipe.ts'), name, String(upstreamPort), certs.cert, certs.key, certs.ca], join(cell.dir, `baseline-pipe-${name}.out`));
+    const port = await waitFor(`baseline-pipe-${name} ready`, () => /"port":(\d+)/.exec(readFileSync(proc.logFile, 'utf8'))?.[1], 10_000, proc);
+    return { proc, port: Number(port), startup: { proxy: `baseline-pipe-${name}`, selfMs: null, wallMs: performance.now() - t0 } };
+  };
+  const b = await half('in', env.appPort, env.certs.b);
+  const a = await half('out', b.port, env.certs.a);
+  return { url: `http://127.0.0.1:${a.port}`, proxies: [a.proc, b.proc], startups: [a.startup, b.startup], accessLogs: [] };
+}
+
 export const TOPOLOGIES: Topology[] = [
   {
     id: 'direct',
@@ -206,6 +219,13 @@ export const TOPOLOGIES: Topology[] = [
     label: "reference: bare undici pool (the library Outrigger's HTTP path used before its own pool), plaintext, no log",
     family: 'baseline',
     start: (env, cell) => startBaseline(env, cell, 'undici'),
+  },
+  {
+    id: 'base-pipe',
+    label: 'reference: plain Node net/tls pipe pair (L4, mTLS 1.3 between, socket.pipe), no log',
+    family: 'baseline',
+    nginxPeer: 'nginx-stream',
+    start: (env, cell) => startBaselinePipe(env, cell),
   },
   nginxPair('nginx-http', 'nginx pair, HTTP (keepalive upstream, mTLS 1.3 between), access log to file', 'http'),
   nginxPair('nginx-stream', 'nginx pair, stream L4 (mTLS 1.3 between), access log to file', 'stream'),
