@@ -43,6 +43,7 @@ for (const [name, text, fields] of sinks) {
 const syslog = 'sink: { kind: syslog, address: "127.0.0.1:601" }\n';
 const rejected: Array<[string, string, RegExp]> = [
   ['no sink', 'batch: {}\n', /^sink: required key is missing$/],
+  ['a section of the wrong type is wrong, not missing', `${'sink: { kind: syslog, address: "127.0.0.1:601" }\n'}files: 7\n`, /^files: Invalid input: expected object, received number$/],
   ['unknown sink kind', 'sink: { kind: kafka }\n', /^sink\.kind: unknown sink "kafka" \(one of syslog, loki, elasticsearch, http, stdout\)$/],
   ['sink without kind', 'sink: { url: "http://x" }\n', /^sink\.kind: required key is missing/],
   ['misspelt sink key', 'sink: { kind: syslog, adress: "127.0.0.1:601" }\n', /^sink\.adress: unknown key \(did you mean "address"\?\)$/],

@@ -74,7 +74,8 @@ export function parseExporterConfig(text: string): ConfigParse {
   if (doc.errors.length > 0) return { ok: false, problems: doc.errors.map((e) => `YAML syntax: ${e.message.split('\n')[0]}`) };
   const data: unknown = doc.toJS() ?? {};
   if (typeof data !== 'object' || Array.isArray(data)) return { ok: false, problems: ['(top level): the config must be a mapping of keys'] };
-  const result = exporterConfigSchema.safeParse(data);
+  // reportInput: without it a key present with the wrong type would read as missing (see describeIssue).
+  const result = exporterConfigSchema.safeParse(data, { reportInput: true });
   if (result.success) return { ok: true, config: result.data };
   return { ok: false, problems: result.error.issues.flatMap((issue) => describeIssue(issue, data)) };
 }

@@ -51,6 +51,7 @@ const rejected: Array<[string, string, RegExp]> = [
   ['a TLS group name with a colon', identity + listener() + 'tls: { groups: ["X25519:P-256"] }\n', /^tls\.groups\[0\]: a TLS group name/],
   ['no TLS group', identity + listener() + 'tls: { groups: [] }\n', /^tls\.groups: /],
   ['a TLS group list as one string', identity + listener() + 'tls: { groups: "X25519:P-256" }\n', /^tls\.groups: /],
+  ['a port of the wrong type is wrong, not missing', identity + listener() + 'admin: { port: web }\n', /^admin\.port: Invalid input: expected number, received string$/],
 ];
 
 for (const [name, text, problem] of rejected) {

@@ -87,7 +87,9 @@ export function parseProxyConfig(text: string, env: Readonly<Record<string, stri
   if (podIp && transparent && typeof transparent === 'object' && !transparent.inbound?.podIp) {
     transparent.inbound = { ...(transparent.inbound ?? {}), podIp };
   }
-  const result = proxyConfigSchema.safeParse(data);
+  // reportInput: without it zod leaves `input` out of every issue, and a key present with the wrong
+  // type would read as missing (describeIssue tells the two apart by it).
+  const result = proxyConfigSchema.safeParse(data, { reportInput: true });
   if (result.success) return { ok: true, config: result.data };
   return { ok: false, problems: result.error.issues.flatMap(describeIssue) };
 }
