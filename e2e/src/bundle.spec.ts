@@ -58,6 +58,15 @@ describe('npm run build: the bundles the image runs', () => {
     }
   });
 
+  test("zod's messages in English, its other 63 locales left out (tools/build.ts)", async () => {
+    for (const bin of BINS) assert.doesNotMatch(readFileSync(join(out, `${bin}.mjs`), 'utf8'), /^\/\/ node_modules\/zod\/v4\/locales\/(?!en\.js)/m, bin);
+    const config = join(dir, 'wrong-type.yaml');
+    writeFileSync(config, 'admin: { port: web }\nlisteners: []\n');
+    const r = await run(join(out, 'outrigger-proxy.mjs'), ['--config', config], { cwd: dir });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^ {2}admin\.port: Invalid input: expected number, received string$/m);
+  });
+
   describe('the bundled proxy', () => {
     let app: Server;
     let proxy: Started;
