@@ -172,7 +172,7 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
     out.push(`| bare Node proxy (http.request + pipe) | ${fmt(cpu('base-node'), 1)} | | ${fmt(rps('base-node'))} |`);
     out.push(`| node's server + undici's pool, nothing else | ${fmt(cpu('base-undici'), 1)} | ${fmt(cpu('base-undici') - cpu('base-node'), 1)} (undici instead of http.request) | ${fmt(rps('base-undici'))} |`);
     out.push(
-      `| Outrigger inbound (its own HTTP/1 server on node's llhttp, undici's pool), access log to file | ${fmt(cpu('or-inbound'), 1)} | ${fmt(cpu('or-inbound') - cpu('base-undici'), 1)} (node's server replaced by Outrigger's; plus stages, records, metrics, headers, access log${logCost !== undefined ? `; the log alone ${fmt(logCost, 1)} by the A/B below` : ''}) | ${fmt(rps('or-inbound'))} |`,
+      `| Outrigger inbound (its own HTTP/1 server and upstream pool, both on node's llhttp), access log to file | ${fmt(cpu('or-inbound'), 1)} | ${fmt(cpu('or-inbound') - cpu('base-undici'), 1)} (node's server and undici replaced by Outrigger's own; plus stages, records, metrics, headers, access log${logCost !== undefined ? `; the log alone ${fmt(logCost, 1)} by the A/B below` : ''}) | ${fmt(rps('or-inbound'))} |`,
     );
   }
 
