@@ -176,18 +176,22 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
     );
   }
 
-  if (of('base-pipe').length && of('or-tcp').length) {
+  // Each Outrigger pair beside the bare Node pair doing the same job and nginx's.
+  const pairTable = (title: string, ids: string[]) => {
+    if (ids.filter((id) => of(id).length).length < 2) return;
     const cpu = (id: string) => med(id, (c) => c.keepAlive.proxyCpuUsPerReq) ?? NaN;
     const rps = (id: string) => med(id, (c) => c.keepAlive.rps) ?? NaN;
     const bulk = (id: string) => med(id, (c) => c.bulk?.mbps ?? null) ?? NaN;
     const close = (id: string) => med(id, (c) => c.close.rps) ?? NaN;
-    out.push('', '### The opaque (L4) pair: what Node costs and what Outrigger adds', '');
+    out.push('', title, '');
     out.push('| pair, keep-alive, medians | proxy CPU µs/req (both) | req/s | req/s, new connection per request | bulk MB/s |', '|---|---|---|---|---|');
-    for (const id of ['base-pipe', 'or-tcp', 'nginx-stream'].filter((x) => of(x).length)) {
+    for (const id of ids.filter((x) => of(x).length)) {
       const t = ran.find((x) => x.id === id);
       out.push(`| ${t?.label ?? id} | ${fmt(cpu(id), 1)} | ${fmt(rps(id))} | ${fmt(close(id))} | ${fmt(bulk(id))} |`);
     }
-  }
+  };
+  pairTable('### The HTTP pair: what Node costs and what Outrigger adds', ['base-http-pair', 'or-http', 'nginx-http']);
+  pairTable('### The opaque (L4) pair: what Node costs and what Outrigger adds', ['base-pipe', 'or-tcp', 'nginx-stream']);
 
   const forms = ab.filter((r) => r.kind === 'form');
   const versions = ab.filter((r) => r.kind === 'version');

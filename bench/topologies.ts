@@ -183,16 +183,21 @@ async function startBaseline(env: BenchEnv, cell: CellOptions, mode: 'node' | 'u
   return { url: `http://127.0.0.1:${port}`, proxies: [proc], startups: [{ proxy: name, selfMs: null, wallMs: performance.now() - t0 }], accessLogs: [] };
 }
 
-/** The plain Node net/tls pipe pair (bench/baseline-pipe.ts): inbound half first, then outbound. */
-async function startBaselinePipe(env: BenchEnv, cell: CellOptions): Promise<RunningTopology> {
-  const half = async (name: 'in' | 'out', upstreamPort: number, certs: CertPaths) => {
+/**
+ * A reference pair: `script` started twice, its inbound half towards the app first, then its
+ * outbound half towards the inbound one; each takes MODE UPSTREAM_PORT CERT KEY CA.
+ * bench/baseline-proxy.ts undici-in/out (the HTTP pair) and bench/baseline-pipe.ts in/out (L4).
+ */
+async function startReferencePair(env: BenchEnv, cell: CellOptions, script: string, inbound: string, outbound: string): Promise<RunningTopology> {
+  const half = async (mode: string, upstreamPort: number, certs: CertPaths) => {
+    const name = `baseline-${script.replace(/^baseline-|\.ts$/g, '')}-${mode}`;
     const t0 = performance.now();
-    const proc = env.procs.startPinned(`baseline-pipe-${name}`, env.proxyCpu, env.node, [join(import.meta.dirname, 'baseline-pipe.ts'), name, String(upstreamPort), certs.cert, certs.key, certs.ca], join(cell.dir, `baseline-pipe-${name}.out`));
-    const port = await waitFor(`baseline-pipe-${name} ready`, () => /"port":(\d+)/.exec(readFileSync(proc.logFile, 'utf8'))?.[1], 10_000, proc);
-    return { proc, port: Number(port), startup: { proxy: `baseline-pipe-${name}`, selfMs: null, wallMs: performance.now() - t0 } };
+    const proc = env.procs.startPinned(name, env.proxyCpu, env.node, [join(import.meta.dirname, script), mode, String(upstreamPort), certs.cert, certs.key, certs.ca], join(cell.dir, `${name}.out`));
+    const port = await waitFor(`${name} ready`, () => /"port":(\d+)/.exec(readFileSync(proc.logFile, 'utf8'))?.[1], 10_000, proc);
+    return { proc, port: Number(port), startup: { proxy: name, selfMs: null, wallMs: performance.now() - t0 } };
   };
-  const b = await half('in', env.appPort, env.certs.b);
-  const a = await half('out', b.port, env.certs.a);
+  const b = await half(inbound, env.appPort, env.certs.b);
+  const a = await half(outbound, b.port, env.certs.a);
   return { url: `http://127.0.0.1:${a.port}`, proxies: [a.proc, b.proc], startups: [a.startup, b.startup], accessLogs: [] };
 }
 
@@ -221,11 +226,18 @@ export const TOPOLOGIES: Topology[] = [
     start: (env, cell) => startBaseline(env, cell, 'undici'),
   },
   {
+    id: 'base-http-pair',
+    label: "reference: bare Node HTTP pair (node's server + undici's pool in each half, mTLS 1.3 keep-alive pool between), no log",
+    family: 'baseline',
+    nginxPeer: 'nginx-http',
+    start: (env, cell) => startReferencePair(env, cell, 'baseline-proxy.ts', 'undici-in', 'undici-out'),
+  },
+  {
     id: 'base-pipe',
     label: 'reference: plain Node net/tls pipe pair (L4, mTLS 1.3 between, socket.pipe), no log',
     family: 'baseline',
     nginxPeer: 'nginx-stream',
-    start: (env, cell) => startBaselinePipe(env, cell),
+    start: (env, cell) => startReferencePair(env, cell, 'baseline-pipe.ts', 'in', 'out'),
   },
   nginxPair('nginx-http', 'nginx pair, HTTP (keepalive upstream, mTLS 1.3 between), access log to file', 'http'),
   nginxPair('nginx-stream', 'nginx pair, stream L4 (mTLS 1.3 between), access log to file', 'stream'),
