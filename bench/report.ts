@@ -161,33 +161,32 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
     );
   }
 
+  // Medians of one topology for the tables below (NaN when it did not run).
+  const cpuOf = (id: string) => med(id, (c) => c.keepAlive.proxyCpuUsPerReq) ?? NaN;
+  const rpsOf = (id: string) => med(id, (c) => c.keepAlive.rps) ?? NaN;
   const hop = ['base-node', 'base-undici', 'or-inbound'].filter((id) => of(id).length);
   if (hop.length === 3) {
-    const cpu = (id: string) => med(id, (c) => c.keepAlive.proxyCpuUsPerReq) ?? NaN;
-    const rps = (id: string) => med(id, (c) => c.keepAlive.rps) ?? NaN;
     const inbound = ab.find((r) => r.kind === 'access-log' && r.label.startsWith('one inbound'));
     const logCost = inbound ? stat(inbound.on.map((x, i) => x.cpuUs - (inbound.off[i]?.cpuUs ?? NaN)))?.median : undefined;
     out.push('', '### One plaintext HTTP hop: what Node, undici and Outrigger each cost', '');
     out.push('| one hop, keep-alive, medians | proxy CPU µs/req | added by this layer | req/s |', '|---|---|---|---|');
-    out.push(`| bare Node proxy (http.request + pipe) | ${fmt(cpu('base-node'), 1)} | | ${fmt(rps('base-node'))} |`);
-    out.push(`| node's server + undici's pool, nothing else | ${fmt(cpu('base-undici'), 1)} | ${fmt(cpu('base-undici') - cpu('base-node'), 1)} (undici instead of http.request) | ${fmt(rps('base-undici'))} |`);
+    out.push(`| bare Node proxy (http.request + pipe) | ${fmt(cpuOf('base-node'), 1)} | | ${fmt(rpsOf('base-node'))} |`);
+    out.push(`| node's server + undici's pool, nothing else | ${fmt(cpuOf('base-undici'), 1)} | ${fmt(cpuOf('base-undici') - cpuOf('base-node'), 1)} (undici instead of http.request) | ${fmt(rpsOf('base-undici'))} |`);
     out.push(
-      `| Outrigger inbound (its own HTTP/1 server and upstream pool, both on node's llhttp), access log to file | ${fmt(cpu('or-inbound'), 1)} | ${fmt(cpu('or-inbound') - cpu('base-undici'), 1)} (node's server and undici replaced by Outrigger's own; plus stages, records, metrics, headers, access log${logCost !== undefined ? `; the log alone ${fmt(logCost, 1)} by the A/B below` : ''}) | ${fmt(rps('or-inbound'))} |`,
+      `| Outrigger inbound (its own HTTP/1 server and upstream pool, both on node's llhttp), access log to file | ${fmt(cpuOf('or-inbound'), 1)} | ${fmt(cpuOf('or-inbound') - cpuOf('base-undici'), 1)} (node's server and undici replaced by Outrigger's own; plus stages, records, metrics, headers, access log${logCost !== undefined ? `; the log alone ${fmt(logCost, 1)} by the A/B below` : ''}) | ${fmt(rpsOf('or-inbound'))} |`,
     );
   }
 
   // Each Outrigger pair beside the bare Node pair doing the same job and nginx's.
   const pairTable = (title: string, ids: string[]) => {
     if (ids.filter((id) => of(id).length).length < 2) return;
-    const cpu = (id: string) => med(id, (c) => c.keepAlive.proxyCpuUsPerReq) ?? NaN;
-    const rps = (id: string) => med(id, (c) => c.keepAlive.rps) ?? NaN;
     const bulk = (id: string) => med(id, (c) => c.bulk?.mbps ?? null) ?? NaN;
     const close = (id: string) => med(id, (c) => c.close.rps) ?? NaN;
     out.push('', title, '');
     out.push('| pair, keep-alive, medians | proxy CPU µs/req (both) | req/s | req/s, new connection per request | bulk MB/s |', '|---|---|---|---|---|');
     for (const id of ids.filter((x) => of(x).length)) {
       const t = ran.find((x) => x.id === id);
-      out.push(`| ${t?.label ?? id} | ${fmt(cpu(id), 1)} | ${fmt(rps(id))} | ${fmt(close(id))} | ${fmt(bulk(id))} |`);
+      out.push(`| ${t?.label ?? id} | ${fmt(cpuOf(id), 1)} | ${fmt(rpsOf(id))} | ${fmt(close(id))} | ${fmt(bulk(id))} |`);
     }
   };
   pairTable('### The HTTP pair: what Node costs and what Outrigger adds', ['base-http-pair', 'or-http', 'nginx-http']);

@@ -420,6 +420,7 @@ class Connection {
   #ended(): void {
     const parser = this.#parser;
     if (parser && this.call && this.connected) {
+      // A close-delimited body ends here (its message completes); a cut one fails with the parser's reason.
       const ret = parser.finish();
       if (ret instanceof Error) this.call?.fail(new OutriggerError('upstream_reset', `the upstream closed the connection mid-response (${(ret as Error & { code?: string }).code ?? ret.message})`));
     }
@@ -498,7 +499,7 @@ class Pool implements UpstreamPool {
         conn.ready();
       });
     } else {
-      const socket = connectTcp({ host, port, noDelay: true });
+      const socket = connectTcp({ host, port });
       conn = new Connection(this, socket);
       socket.once('connect', () => conn.ready());
     }
