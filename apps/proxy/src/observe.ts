@@ -1,7 +1,7 @@
 // The one place that writes metrics and access-log lines, from the records the stages filled in:
 // when a request ends, and when a connection closes. Stages never touch the registry or the log.
-import type { Counter, Gauge, LabelValues } from 'prom-client';
-import { ERROR_KINDS, type AccessLog, type AccessLogRecord, type Metrics, type SeriesExpiry } from '@outrigger/telemetry';
+import type { Counter, LabelValues } from 'prom-client';
+import { ERROR_KINDS, add, observe, type AccessLog, type AccessLogRecord, type Cell, type ByteLabel, type CellTable, type ConnectionLabel, type Metrics, type SeriesExpiry } from '@outrigger/telemetry';
 import type { ConnectionRecord, RequestRecord } from './record.ts';
 import type { RecordFeed } from './record-feed.ts';
 
@@ -18,7 +18,10 @@ export interface ObserverDeps {
   metrics: Metrics;
   /** The access log in use (a config reload may replace it). */
   accessLog: () => AccessLog;
-  /** Every series update is reported here, so series idle for long are dropped (bounded /metrics). */
+  /**
+   * Every series update is reported here, so series idle for long are dropped (bounded /metrics);
+   * the cells of `metrics` report theirs when they hand them over.
+   */
   expiry: SeriesExpiry;
   /** Monotonic milliseconds (performance.now), the clock records are stamped with. */
   now: () => number;
@@ -32,13 +35,20 @@ export function createObserver({ metrics, accessLog, expiry, now, wallNow, feed 
     accessLog().write(record);
     feed?.publish(record);
   };
+  // Errors and denials are rare: straight to prom-client. The per-request and per-connection series
+  // go through cells, found by keys joined from the record's values (series-cells.ts).
   const count = (metric: Counter<string>, labels: LabelValues<string>, value = 1) => {
     metric.inc(labels, value);
     expiry.touch(metric, labels);
   };
-  const gauge = (metric: Gauge<string>, labels: LabelValues<string>, delta: number) => {
-    metric.inc(labels, delta);
-    expiry.touch(metric, labels, delta);
+  const { cells } = metrics;
+  const connectionCell = (table: CellTable<ConnectionLabel>, r: ConnectionRecord): Cell<ConnectionLabel> => {
+    const key = `${r.direction} ${r.tls} ${r.protocol}`;
+    return table.get(key) ?? table.open(key, { direction: r.direction, tls: r.tls, protocol: r.protocol });
+  };
+  const byteCell = (table: CellTable<ByteLabel>, r: ConnectionRecord): Cell<ByteLabel> => {
+    const key = `${r.direction} ${r.tls}`;
+    return table.get(key) ?? table.open(key, { direction: r.direction, tls: r.tls });
   };
   // Requests that start in the same millisecond share one formatted time (toISOString is a few µs).
   let lastMs = NaN;
@@ -51,13 +61,12 @@ export function createObserver({ metrics, accessLog, expiry, now, wallNow, feed 
     }
     return lastIso;
   };
-  const connectionLabels = (r: ConnectionRecord) => ({ direction: r.direction, tls: r.tls, protocol: r.protocol });
 
   function connectionRouted(record: ConnectionRecord): void {
     if (record.opened) return;
     record.opened = true;
-    count(metrics.tcpOpened, connectionLabels(record));
-    gauge(metrics.tcpOpen, connectionLabels(record), +1);
+    add(connectionCell(cells.tcpOpened, record), 1);
+    add(connectionCell(cells.tcpOpen, record), +1);
   }
 
   return {
@@ -65,11 +74,10 @@ export function createObserver({ metrics, accessLog, expiry, now, wallNow, feed 
     connectionRouted,
     connectionClosed(record) {
       connectionRouted(record);
-      const labels = connectionLabels(record);
-      count(metrics.tcpClosed, labels);
-      gauge(metrics.tcpOpen, labels, -1);
-      count(metrics.tcpReceivedBytes, { direction: record.direction, tls: record.tls }, record.bytesReceived);
-      count(metrics.tcpSentBytes, { direction: record.direction, tls: record.tls }, record.bytesSent);
+      add(connectionCell(cells.tcpClosed, record), 1);
+      add(connectionCell(cells.tcpOpen, record), -1);
+      add(byteCell(cells.tcpReceivedBytes, record), record.bytesReceived);
+      add(byteCell(cells.tcpSentBytes, record), record.bytesSent);
       if (record.tlsFailure) count(metrics.tlsHandshakeErrors, { direction: record.direction, reason: record.tlsFailure });
       if (record.detectTimedOut) count(metrics.detectTimeouts, { direction: record.direction, port: String(record.origPort ?? record.port) });
       if (record.error && record.requests === 0) count(metrics.proxyErrors, { direction: record.direction, error: record.error });
@@ -83,18 +91,23 @@ export function createObserver({ metrics, accessLog, expiry, now, wallNow, feed 
       const failed = request.responseCode >= 500 || (request.error !== null && request.error !== 'downstream_aborted');
       const classification = failed ? 'failure' : 'success';
       const inbound = connection.direction === 'inbound';
-      count(metrics.requests, {
+      const peer = inbound ? (connection.peerIdentity ?? '') : '';
+      const authority = inbound ? '' : request.authority;
+      // Every value but the last two is a word of a fixed vocabulary, and one of those two is always
+      // empty (peer inbound, authority outbound): the key tells label sets apart.
+      const requestsKey = `${connection.direction} ${request.responseCode} ${classification} ${connection.tls} ${peer} ${authority}`;
+      add(cells.requests.get(requestsKey) ?? cells.requests.open(requestsKey, {
         direction: connection.direction,
         status_code: String(request.responseCode),
         classification,
         tls: connection.tls,
-        peer_identity: inbound ? (connection.peerIdentity ?? '') : '',
-        authority: inbound ? '' : request.authority,
-      });
+        peer_identity: peer,
+        authority,
+      }), 1);
       const durationMs = now() - request.startedAt;
-      const durationLabels = { direction: connection.direction, classification, tls: connection.tls };
-      metrics.requestDuration.observe(durationLabels, durationMs / 1000);
-      expiry.touch(metrics.requestDuration, durationLabels);
+      const durationKey = `${connection.direction} ${classification} ${connection.tls}`;
+      const durationCell = cells.requestDuration.get(durationKey) ?? cells.requestDuration.open(durationKey, { direction: connection.direction, classification, tls: connection.tls });
+      observe(metrics.requestDuration, durationCell, durationMs / 1000);
       if (request.error) count(metrics.proxyErrors, { direction: connection.direction, error: request.error });
       if (request.error === 'authz_denied') count(metrics.authzDenied, { port: String(connection.origPort ?? connection.port), reason: connection.denied ?? 'not_allowed' });
       log(requestLine(request, isoAt(request.startedAt), durationMs));

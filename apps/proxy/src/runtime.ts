@@ -48,7 +48,8 @@ export interface ProxyHooks {
 export async function startProxy(config: ProxyConfig, logger: Logger, hooks: ProxyHooks = {}): Promise<RunningProxy> {
   const now = () => performance.now();
   applyTlsGroups(config);
-  const metrics = createMetrics({ version: PROXY_VERSION });
+  const expiry = startSeriesExpiry({ idleMs: config.metrics.idleSeriesExpiry });
+  const metrics = createMetrics({ version: PROXY_VERSION, expiry });
   const processRegistry = createProcessRegistry();
   const openAccessLog = (settings: ProxyConfig['accessLog']) => createAccessLog({ ...settings, onError: (err) => logger.warn({ err: err.message }, 'access log') });
   let accessLog = openAccessLog(config.accessLog);
@@ -59,7 +60,6 @@ export async function startProxy(config: ProxyConfig, logger: Logger, hooks: Pro
   if (source) setExpiry(source.current());
   let live = config; // the config in force: reload() swaps in the keys that apply live
   const dialer = source ? createMeshDialer(() => live.mesh, () => source.current(), localAddressCheck()) : null;
-  const expiry = startSeriesExpiry({ idleMs: config.metrics.idleSeriesExpiry });
   const feed = createRecordFeed();
   const observer = createObserver({ metrics, accessLog: () => accessLog, expiry, now, wallNow: Date.now, feed });
   let draining = false;

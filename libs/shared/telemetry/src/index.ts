@@ -6,7 +6,7 @@ export {
 } from './error-kinds.ts';
 export {
   createMetrics, createProcessRegistry, renderMetrics, REQUEST_DURATION_BUCKETS,
-  type Metrics, type MetricsOptions, type RequestLabel, type DurationLabel, type ConnectionLabel, type ByteLabel,
+  type Metrics, type MetricsOptions, type HotCells, type RequestLabel, type DurationLabel, type ConnectionLabel, type ByteLabel,
 } from './metrics.ts';
 export { createLogger, isLogLevel, LOG_LEVELS, type Logger, type LoggerOptions, type LogLevel } from './logger.ts';
 export {
@@ -14,4 +14,5 @@ export {
   type AccessLogRecord, type Direction,
 } from './access-log-record.ts';
 export { startSeriesExpiry, DEFAULT_SERIES_IDLE_MS, type SeriesExpiry } from './series-expiry.ts';
+export { add, observe, counterCells, gaugeCells, histogramCells, type Cell, type CellTable } from './series-cells.ts';
 export { createAccessLog, MAX_BUFFERED_BYTES, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILES, type AccessLog, type AccessLogOptions } from './access-log.ts';

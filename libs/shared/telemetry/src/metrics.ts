@@ -2,6 +2,8 @@
 // prom-client's global one, so two proxies in one test process do not collide), plus the Node.js
 // process metrics and the /metrics rendering. docs/reference/metrics.md documents each metric.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { counterCells, gaugeCells, histogramCells, type CellTable } from './series-cells.ts';
+import type { SeriesExpiry } from './series-expiry.ts';
 
 // Every label value is a bounded string: never a peer IP, port of a client, path or request id.
 // - direction: 'inbound' | 'outbound'; tls: 'mutual' | 'server' | 'none'
@@ -37,22 +39,40 @@ export interface Metrics {
   readonly configReloads: Counter<'component' | 'result'>;
   readonly buildInfo: Gauge<'version' | 'node_version'>;
   readonly appScrapeErrors: Counter<'reason'>;
+  /**
+   * The per-request and per-connection metrics' cells (series-cells.ts): the hot path updates
+   * these, never the metrics above directly, and they reach the metrics whenever those are read.
+   */
+  readonly cells: HotCells;
 }
+
+/** The metrics updated per request or per connection. */
+export type HotMetric = 'requests' | 'requestDuration' | 'tcpOpened' | 'tcpClosed' | 'tcpOpen' | 'tcpReceivedBytes' | 'tcpSentBytes';
+type LabelsOf<M> = M extends Counter<infer L> ? L : M extends Gauge<infer L> ? L : M extends Histogram<infer L> ? L : never;
+export type HotCells = { readonly [K in HotMetric]: CellTable<LabelsOf<Metrics[K]>> };
 
 export interface MetricsOptions {
   /** Version of the running app for outrigger_build_info. */
   version?: string;
+  /** Told of every updated series of the cells, and runs their hand-over before each sweep. */
+  expiry?: SeriesExpiry;
 }
 
 export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   const registers = [registry];
+  const expiry = opts.expiry ?? null;
+  // A metric with cells hands them over in its collect hook, which prom-client runs on every read.
+  const flushers = new Map<object, () => void>();
+  function collect(this: object): void {
+    flushers.get(this)?.();
+  }
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
-    new Counter<L>({ name, help, labelNames, registers });
+    new Counter<L>({ name, help, labelNames, registers, collect });
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
-    new Gauge<L>({ name, help, labelNames, registers });
+    new Gauge<L>({ name, help, labelNames, registers, collect });
 
-  const metrics: Metrics = {
+  const metrics: Omit<Metrics, 'cells'> = {
     registry,
     requests: counter('outrigger_requests_total',
       'HTTP requests proxied, by the status sent to the client. peer_identity is set on inbound, authority on outbound.',
@@ -63,6 +83,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       labelNames: ['direction', 'classification', 'tls'],
       buckets: [...REQUEST_DURATION_BUCKETS],
       registers,
+      collect,
     }),
     tcpOpened: counter('outrigger_tcp_connections_opened_total',
       'TCP connections accepted by the proxy listeners.', ['direction', 'tls', 'protocol']),
@@ -95,7 +116,20 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       'Scrapes of the app\'s own metrics (merged into /metrics) that failed; reason is timeout, refused, status or invalid.', ['reason']),
   };
   metrics.buildInfo.set({ version: opts.version ?? 'unknown', node_version: process.version }, 1);
-  return metrics;
+  const cells: HotCells = {
+    requests: counterCells(metrics.requests, expiry),
+    requestDuration: histogramCells(metrics.requestDuration, expiry),
+    tcpOpened: counterCells(metrics.tcpOpened, expiry),
+    tcpClosed: counterCells(metrics.tcpClosed, expiry),
+    tcpOpen: gaugeCells(metrics.tcpOpen, expiry),
+    tcpReceivedBytes: counterCells(metrics.tcpReceivedBytes, expiry),
+    tcpSentBytes: counterCells(metrics.tcpSentBytes, expiry),
+  };
+  for (const key of Object.keys(cells) as (keyof HotCells)[]) flushers.set(metrics[key], cells[key].flush);
+  expiry?.beforeSweep(() => {
+    for (const table of Object.values(cells)) table.flush();
+  });
+  return { ...metrics, cells };
 }
 
 /**

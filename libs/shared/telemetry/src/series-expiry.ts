@@ -20,6 +20,8 @@ export interface SeriesExpiry {
   touch(metric: Removable, labels: LabelValues<string>, gaugeDelta?: number): void;
   /** Remove idle series now; returns how many were removed. */
   sweep(): number;
+  /** Run before every sweep: updates held back from touch() (series-cells.ts) are reported first. */
+  beforeSweep(hook: () => void): void;
   readonly size: number;
   stop(): void;
 }
@@ -44,7 +46,9 @@ export function startSeriesExpiry(opts: { idleMs?: number; intervalMs?: number; 
     return shape;
   };
 
+  const hooks: (() => void)[] = [];
   const sweep = (): number => {
+    for (const hook of hooks) hook();
     const cutoff = now() - idleMs;
     let removed = 0;
     for (const [key, entry] of entries) {
@@ -72,6 +76,7 @@ export function startSeriesExpiry(opts: { idleMs?: number; intervalMs?: number; 
       }
     },
     sweep,
+    beforeSweep: (hook) => void hooks.push(hook),
     get size() {
       return entries.size;
     },

@@ -1,7 +1,7 @@
 // The metric catalogue of DESIGN section 5 as a table, shared by metrics.spec.ts and docs.spec.ts.
 import type { Metrics } from '../metrics.ts';
 
-export const CATALOGUE: [field: Exclude<keyof Metrics, 'registry'>, name: string, type: string, labels: string[]][] = [
+export const CATALOGUE: [field: Exclude<keyof Metrics, 'registry' | 'cells'>, name: string, type: string, labels: string[]][] = [
   ['requests', 'outrigger_requests_total', 'counter', ['direction', 'status_code', 'classification', 'tls', 'peer_identity', 'authority']],
   ['requestDuration', 'outrigger_request_duration_seconds', 'histogram', ['direction', 'classification', 'tls']],
   ['tcpOpened', 'outrigger_tcp_connections_opened_total', 'counter', ['direction', 'tls', 'protocol']],
