@@ -1,7 +1,7 @@
 // The one place that writes metrics and access-log lines, from the records the stages filled in:
 // when a request ends, and when a connection closes. Stages never touch the registry or the log.
 import type { Counter, LabelValues } from 'prom-client';
-import { ERROR_KINDS, add, observe, type AccessLog, type AccessLogRecord, type Cell, type ByteLabel, type CellTable, type ConnectionLabel, type Metrics, type SeriesExpiry } from '@outrigger/telemetry';
+import { ERROR_KINDS, add, observe, type AccessLog, type AccessLogRecord, type ByteLabel, type Cell, type CellTable, type ConnectionLabel, type Metrics, type SeriesExpiry } from '@outrigger/telemetry';
 import type { ConnectionRecord, RequestRecord } from './record.ts';
 import type { RecordFeed } from './record-feed.ts';
 
@@ -42,14 +42,13 @@ export function createObserver({ metrics, accessLog, expiry, now, wallNow, feed 
     expiry.touch(metric, labels);
   };
   const { cells } = metrics;
-  const connectionCell = (table: CellTable<ConnectionLabel>, r: ConnectionRecord): Cell<ConnectionLabel> => {
-    const key = `${r.direction} ${r.tls} ${r.protocol}`;
-    return table.get(key) ?? table.open(key, { direction: r.direction, tls: r.tls, protocol: r.protocol });
-  };
-  const byteCell = (table: CellTable<ByteLabel>, r: ConnectionRecord): Cell<ByteLabel> => {
-    const key = `${r.direction} ${r.tls}`;
-    return table.get(key) ?? table.open(key, { direction: r.direction, tls: r.tls });
-  };
+  // One key per connection for its connection series and one for its byte series: a key's hash is
+  // computed on its first lookup and kept with the string for the next tables.
+  const connectionCell = (table: CellTable<ConnectionLabel>, key: string, r: ConnectionRecord): Cell<ConnectionLabel> =>
+    table.get(key) ?? table.open(key, { direction: r.direction, tls: r.tls, protocol: r.protocol });
+  const connectionKey = (r: ConnectionRecord) => `${r.direction} ${r.tls} ${r.protocol}`;
+  const byteCell = (table: CellTable<ByteLabel>, key: string, r: ConnectionRecord): Cell<ByteLabel> =>
+    table.get(key) ?? table.open(key, { direction: r.direction, tls: r.tls });
   // Requests that start in the same millisecond share one formatted time (toISOString is a few µs).
   let lastMs = NaN;
   let lastIso = '';
@@ -65,8 +64,9 @@ export function createObserver({ metrics, accessLog, expiry, now, wallNow, feed 
   function connectionRouted(record: ConnectionRecord): void {
     if (record.opened) return;
     record.opened = true;
-    add(connectionCell(cells.tcpOpened, record), 1);
-    add(connectionCell(cells.tcpOpen, record), +1);
+    const key = connectionKey(record);
+    add(connectionCell(cells.tcpOpened, key, record), 1);
+    add(connectionCell(cells.tcpOpen, key, record), +1);
   }
 
   return {
@@ -74,10 +74,12 @@ export function createObserver({ metrics, accessLog, expiry, now, wallNow, feed 
     connectionRouted,
     connectionClosed(record) {
       connectionRouted(record);
-      add(connectionCell(cells.tcpClosed, record), 1);
-      add(connectionCell(cells.tcpOpen, record), -1);
-      add(byteCell(cells.tcpReceivedBytes, record), record.bytesReceived);
-      add(byteCell(cells.tcpSentBytes, record), record.bytesSent);
+      const key = connectionKey(record);
+      add(connectionCell(cells.tcpClosed, key, record), 1);
+      add(connectionCell(cells.tcpOpen, key, record), -1);
+      const byteKey = `${record.direction} ${record.tls}`;
+      add(byteCell(cells.tcpReceivedBytes, byteKey, record), record.bytesReceived);
+      add(byteCell(cells.tcpSentBytes, byteKey, record), record.bytesSent);
       if (record.tlsFailure) count(metrics.tlsHandshakeErrors, { direction: record.direction, reason: record.tlsFailure });
       if (record.detectTimedOut) count(metrics.detectTimeouts, { direction: record.direction, port: String(record.origPort ?? record.port) });
       if (record.error && record.requests === 0) count(metrics.proxyErrors, { direction: record.direction, error: record.error });
