@@ -18,6 +18,20 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
+type DemoPorts = { app: number; mtls: number; edge: number; admin: number };
+
+/** The demo's folder and ports, moved out of the way of anything else on the machine. */
+function demoEnv(dir: string, ports: DemoPorts): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    OUTRIGGER_DEMO_DIR: dir,
+    OUTRIGGER_DEMO_APP_PORT: String(ports.app),
+    OUTRIGGER_DEMO_MTLS_PORT: String(ports.mtls),
+    OUTRIGGER_DEMO_EDGE_PORT: String(ports.edge),
+    OUTRIGGER_DEMO_ADMIN_PORT: String(ports.admin),
+  };
+}
+
 describe('npm start: the local demo', () => {
   let demo: Started;
   let dir: string;
@@ -29,14 +43,7 @@ describe('npm start: the local demo', () => {
     for (const key of Object.keys(ports) as Array<keyof typeof ports>) ports[key] = await freePort();
     demo = start(process.execPath, [join(root, 'examples', 'src', 'local-demo.ts')], {
       cwd: root,
-      env: {
-        ...process.env,
-        OUTRIGGER_DEMO_DIR: dir,
-        OUTRIGGER_DEMO_APP_PORT: String(ports.app),
-        OUTRIGGER_DEMO_MTLS_PORT: String(ports.mtls),
-        OUTRIGGER_DEMO_EDGE_PORT: String(ports.edge),
-        OUTRIGGER_DEMO_ADMIN_PORT: String(ports.admin),
-      },
+      env: demoEnv(dir, ports),
     });
     await demo.waitForLine(/Press Ctrl-C to stop/, 30_000);
     printed = demo.stdout();
@@ -110,6 +117,37 @@ describe('npm start: the local demo', () => {
     assert.equal(exit.code, 0);
     for (const port of Object.values(ports)) {
       assert.equal(await waitFor(async () => !(await listening(port)), `port ${port} closed`), true);
+    }
+  });
+});
+
+/** PIDs listening on a TCP port (ss -ltnp), to clean up after a demo that outlived its npm. */
+async function listeners(port: number): Promise<number[]> {
+  const r = await run('ss', ['-Hltnp', `sport = :${port}`]);
+  return [...r.stdout.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
+}
+
+describe('npm start, stopped through npm', () => {
+  test('SIGTERM to npm (a process manager, `kill <npm pid>`) stops the demo and everything it started', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outrigger-demo-'));
+    const ports: DemoPorts = { app: await freePort(), mtls: await freePort(), edge: await freePort(), admin: await freePort() };
+    // The npm that runs this suite (npm test sets npm_execpath), else the one on PATH.
+    const execpath = process.env.npm_execpath;
+    const npm = execpath
+      ? start(process.execPath, [execpath, 'start'], { cwd: root, env: demoEnv(dir, ports) })
+      : start('npm', ['start'], { cwd: root, env: demoEnv(dir, ports) });
+    try {
+      await npm.waitForLine(/Press Ctrl-C to stop/, 30_000);
+      // npm passes SIGTERM on to its script's process; the script must be the demo itself (exec),
+      // not a shell that would die and leave the demo running.
+      await npm.stop(10_000);
+      for (const port of Object.values(ports)) {
+        assert.equal(await waitFor(async () => !(await listening(port)), `port ${port} closed`), true);
+      }
+    } finally {
+      await npm.stop(1_000);
+      for (const port of Object.values(ports)) for (const pid of await listeners(port)) process.kill(pid, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
