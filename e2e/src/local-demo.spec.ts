@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, run, start, waitFor, type Started } from '@outrigger/testing';
+import { freePort, run, start, waitFor, withTempDir, type Started } from '@outrigger/testing';
 
 const root = resolve(import.meta.dirname, '..', '..');
 
@@ -128,8 +128,7 @@ async function listeners(port: number): Promise<number[]> {
 }
 
 describe('npm start, stopped through npm', () => {
-  test('SIGTERM to npm (a process manager, `kill <npm pid>`) stops the demo and everything it started', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'outrigger-demo-'));
+  test('SIGTERM to npm (a process manager, `kill <npm pid>`) stops the demo and everything it started', () => withTempDir(async (dir) => {
     const ports: DemoPorts = { app: await freePort(), mtls: await freePort(), edge: await freePort(), admin: await freePort() };
     // The npm that runs this suite (npm test sets npm_execpath), else the one on PATH.
     const execpath = process.env.npm_execpath;
@@ -147,7 +146,6 @@ describe('npm start, stopped through npm', () => {
     } finally {
       await npm.stop(1_000);
       for (const port of Object.values(ports)) for (const pid of await listeners(port)) process.kill(pid, 'SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }));
 });
