@@ -44,7 +44,8 @@ export interface NginxCommon {
   streamModule: string | null;
 }
 
-export type NginxRole = { role: 'outbound'; client: CertPaths } | { role: 'inbound'; server: CertPaths };
+/** outbound: plaintext in, mTLS out; inbound: mTLS in, plaintext out; hop: plaintext both sides (one inbound sidecar's job without TLS). */
+export type NginxRole = { role: 'outbound'; client: CertPaths } | { role: 'inbound'; server: CertPaths } | { role: 'hop' };
 
 // One process, no master: its CPU and RSS are all in one PID, like a Node sidecar's.
 function head(c: NginxCommon, loadStream: boolean): string {
@@ -66,7 +67,7 @@ const TLS13 = 'TLSv1.3';
 export function renderNginxHttp(c: NginxCommon, r: NginxRole): string {
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${c.dir}/${c.name}-${t};`).join('\n');
   const upstreamScheme = r.role === 'outbound' ? 'https' : 'http';
-  const listen = r.role === 'outbound' ? `listen 127.0.0.1:${c.listenPort};` : `listen 127.0.0.1:${c.listenPort} ssl;`;
+  const listen = r.role === 'inbound' ? `listen 127.0.0.1:${c.listenPort} ssl;` : `listen 127.0.0.1:${c.listenPort};`;
   const tls =
     r.role === 'outbound'
       ? [
@@ -84,7 +85,8 @@ export function renderNginxHttp(c: NginxCommon, r: NginxRole): string {
           'proxy_set_header X-Forwarded-Proto http;',
           'proxy_set_header X-Forwarded-Host $host;',
           'proxy_set_header X-Forwarded-Port $server_port;',
-          'proxy_set_header X-Request-Id $http_x_request_id;',
+          // The hop is the first proxy: it makes the request ID, as Outrigger's inbound sidecar does.
+          r.role === 'hop' ? 'proxy_set_header X-Request-Id $request_id;' : 'proxy_set_header X-Request-Id $http_x_request_id;',
         ];
   const serverTls =
     r.role === 'inbound'
@@ -127,7 +129,7 @@ ${temp}
 `;
 }
 
-export function renderNginxStream(c: NginxCommon, r: NginxRole): string {
+export function renderNginxStream(c: NginxCommon, r: Exclude<NginxRole, { role: 'hop' }>): string {
   const side =
     r.role === 'outbound'
       ? [

@@ -2,7 +2,7 @@
 // proxies' CPU and RSS read from /proc around it, the fixed-rate latency client, hey as a
 // cross-check, and one-connection bulk transfer with curl. The load generators run on the load
 // CPU; all of them are bounded in time.
-import { cpuMicros, cpuTimes, rssKiB, type Procs, type Proc } from './procs.ts';
+import { cpuSplitMicros, cpuMicros, cpuTimes, rssKiB, type Procs, type Proc } from './procs.ts';
 
 export interface LoadResult {
   rps: number;
@@ -11,6 +11,8 @@ export interface LoadResult {
   errors: number;
   /** CPU time of all the proxies of the path, per request, in µs; null without proxies. */
   proxyCpuUsPerReq: number | null;
+  /** The part of proxyCpuUsPerReq spent in the kernel (stime: syscalls, and the loopback packet work they do), µs. */
+  proxySysUsPerReq: number | null;
   appCpuUsPerReq: number;
   /** Highest VmRSS of each proxy sampled during the run, KiB. */
   loadedRssKiB: number[];
@@ -32,7 +34,7 @@ export async function measureLoad(procs: Procs, cpus: { proxy: number; load: num
   const loadCpu = cpus.load;
   const args = ['-t1', `-c${spec.connections}`, `-d${spec.durationS}s`, '--timeout', '5s'];
   if (spec.closeEachRequest) args.push('-H', 'Connection: close');
-  const cpuBefore = proxies.map((p) => cpuMicros(p.pid));
+  const cpuBefore = proxies.map((p) => cpuSplitMicros(p.pid));
   const appBefore = cpuMicros(appPid);
   const proxyCpuBefore = cpuTimes(cpus.proxy);
   const loadCpuBefore = cpuTimes(cpus.load);
@@ -44,7 +46,9 @@ export async function measureLoad(procs: Procs, cpus: { proxy: number; load: num
   } finally {
     clearInterval(sampler);
   }
-  const cpu = proxies.reduce((sum, p, i) => sum + (cpuMicros(p.pid) - (cpuBefore[i] ?? 0)), 0);
+  const cpuAfter = proxies.map((p) => cpuSplitMicros(p.pid));
+  const cpu = cpuAfter.reduce((sum, a, i) => sum + a.user + a.system - (cpuBefore[i]?.user ?? 0) - (cpuBefore[i]?.system ?? 0), 0);
+  const sys = cpuAfter.reduce((sum, a, i) => sum + a.system - (cpuBefore[i]?.system ?? 0), 0);
   const app = cpuMicros(appPid) - appBefore;
   const proxyCpuAfter = cpuTimes(cpus.proxy);
   const loadCpuAfter = cpuTimes(cpus.load);
@@ -56,6 +60,7 @@ export async function measureLoad(procs: Procs, cpus: { proxy: number; load: num
   return {
     ...parsed,
     proxyCpuUsPerReq: proxies.length ? cpu / parsed.requests : null,
+    proxySysUsPerReq: proxies.length ? sys / parsed.requests : null,
     appCpuUsPerReq: app / parsed.requests,
     loadedRssKiB: peak,
     proxyCpuBusyPct: (100 * (proxyCpuAfter.task + proxyCpuAfter.kernel - proxyCpuBefore.task - proxyCpuBefore.kernel)) / span,

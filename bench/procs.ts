@@ -150,13 +150,18 @@ const CLK_TCK = (() => {
   }
 })();
 
-/** User + system CPU time of a process (all its threads), in microseconds. */
-export function cpuMicros(pid: number): number {
+/** User and system CPU time of a process (all its threads), in microseconds. */
+export function cpuSplitMicros(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name, which may itself hold spaces: state is field 3, utime 14, stime 15.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(rest[11]) + Number(rest[12]);
-  return (ticks * 1_000_000) / CLK_TCK;
+  return { user: (Number(rest[11]) * 1_000_000) / CLK_TCK, system: (Number(rest[12]) * 1_000_000) / CLK_TCK };
+}
+
+/** User + system CPU time of a process (all its threads), in microseconds. */
+export function cpuMicros(pid: number): number {
+  const { user, system } = cpuSplitMicros(pid);
+  return user + system;
 }
 
 /** Resident set size in KiB (VmRSS). */

@@ -71,6 +71,8 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
   const of = (id: string) => cells.filter((c) => c.topology === id);
   const ran = topologies.filter((t) => of(t.id).length > 0);
   const s = (id: string, pick: (c: CellResult) => number | null) => stat(of(id).map(pick).filter((x): x is number => x !== null));
+  // Runs before the user/kernel split was recorded have no stime: their cells show as missing.
+  const sysOf = (c: CellResult) => c.keepAlive.proxySysUsPerReq ?? null;
   const med = (id: string | undefined, pick: (c: CellResult) => number | null) => (id ? s(id, pick)?.median : undefined);
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   const out: string[] = [];
@@ -88,12 +90,12 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
   out.push('', 'Each cell is "median (min–max)" over the repetitions; the topologies were run interleaved, each started fresh per repetition.', '');
 
   out.push('### Throughput and proxy CPU', '');
-  out.push('| topology | req/s, keep-alive (wrk -c50) | proxy CPU µs/req | app CPU µs/req | req/s, new connection per request | proxy CPU µs/req (new conn.) | CPU 0 busy % under wrk (foreign % over the cell, worst rep) | CPU 1 busy % under wrk (foreign, worst rep) | errors |');
-  out.push('|---|---|---|---|---|---|---|---|---|');
+  out.push('| topology | req/s, keep-alive (wrk -c50) | proxy CPU µs/req | of it in the kernel (stime) µs/req | app CPU µs/req | req/s, new connection per request | proxy CPU µs/req (new conn.) | CPU 0 busy % under wrk (foreign % over the cell, worst rep) | CPU 1 busy % under wrk (foreign, worst rep) | errors |');
+  out.push('|---|---|---|---|---|---|---|---|---|---|');
   for (const t of ran) {
     const errors = sum(of(t.id).map((c) => c.keepAlive.errors + c.close.errors + (c.latency?.errors ?? 0) + c.light.errors));
     out.push(
-      `| ${t.label} | ${cell(s(t.id, (c) => c.keepAlive.rps))} | ${cell(s(t.id, (c) => c.keepAlive.proxyCpuUsPerReq), 1)} | ${cell(s(t.id, (c) => c.keepAlive.appCpuUsPerReq), 1)} | ${cell(s(t.id, (c) => c.close.rps))} | ${cell(s(t.id, (c) => c.close.proxyCpuUsPerReq), 1)} | ${fmt(s(t.id, (c) => c.keepAlive.proxyCpuBusyPct)?.median ?? NaN)} (${fmt(s(t.id, (c) => c.foreignPct)?.max ?? NaN)}) | ${fmt(s(t.id, (c) => c.keepAlive.loadCpuBusyPct)?.median ?? NaN)} (${fmt(s(t.id, (c) => c.loadForeignPct)?.max ?? NaN)}) | ${errors} |`,
+      `| ${t.label} | ${cell(s(t.id, (c) => c.keepAlive.rps))} | ${cell(s(t.id, (c) => c.keepAlive.proxyCpuUsPerReq), 1)} | ${cell(s(t.id, sysOf), 1)} | ${cell(s(t.id, (c) => c.keepAlive.appCpuUsPerReq), 1)} | ${cell(s(t.id, (c) => c.close.rps))} | ${cell(s(t.id, (c) => c.close.proxyCpuUsPerReq), 1)} | ${fmt(s(t.id, (c) => c.keepAlive.proxyCpuBusyPct)?.median ?? NaN)} (${fmt(s(t.id, (c) => c.foreignPct)?.max ?? NaN)}) | ${fmt(s(t.id, (c) => c.keepAlive.loadCpuBusyPct)?.median ?? NaN)} (${fmt(s(t.id, (c) => c.loadForeignPct)?.max ?? NaN)}) | ${errors} |`,
     );
   }
   const warmed = ran.filter((t) => of(t.id).some((c) => c.warmup.length));
@@ -164,17 +166,20 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
   // Medians of one topology for the tables below (NaN when it did not run).
   const cpuOf = (id: string) => med(id, (c) => c.keepAlive.proxyCpuUsPerReq) ?? NaN;
   const rpsOf = (id: string) => med(id, (c) => c.keepAlive.rps) ?? NaN;
+  const sysMed = (id: string) => med(id, sysOf) ?? NaN;
+  const split = (id: string) => `${fmt(cpuOf(id) - sysMed(id), 1)} | ${fmt(sysMed(id), 1)}`;
   const hop = ['base-node', 'base-undici', 'or-inbound'].filter((id) => of(id).length);
   if (hop.length === 3) {
     const inbound = ab.find((r) => r.kind === 'access-log' && r.label.startsWith('one inbound'));
     const logCost = inbound ? stat(inbound.on.map((x, i) => x.cpuUs - (inbound.off[i]?.cpuUs ?? NaN)))?.median : undefined;
     out.push('', '### One plaintext HTTP hop: what Node, undici and Outrigger each cost', '');
-    out.push('| one hop, keep-alive, medians | proxy CPU µs/req | added by this layer | req/s |', '|---|---|---|---|');
-    out.push(`| bare Node proxy (http.request + pipe) | ${fmt(cpuOf('base-node'), 1)} | | ${fmt(rpsOf('base-node'))} |`);
-    out.push(`| node's server + undici's pool, nothing else | ${fmt(cpuOf('base-undici'), 1)} | ${fmt(cpuOf('base-undici') - cpuOf('base-node'), 1)} (undici instead of http.request) | ${fmt(rpsOf('base-undici'))} |`);
+    out.push('| one hop, keep-alive, medians | proxy CPU µs/req | user | kernel | added by this layer | req/s |', '|---|---|---|---|---|---|');
+    out.push(`| bare Node proxy (http.request + pipe) | ${fmt(cpuOf('base-node'), 1)} | ${split('base-node')} | | ${fmt(rpsOf('base-node'))} |`);
+    out.push(`| node's server + undici's pool, nothing else | ${fmt(cpuOf('base-undici'), 1)} | ${split('base-undici')} | ${fmt(cpuOf('base-undici') - cpuOf('base-node'), 1)} (undici instead of http.request) | ${fmt(rpsOf('base-undici'))} |`);
     out.push(
-      `| Outrigger inbound (its own HTTP/1 server and upstream pool, both on node's llhttp), access log to file | ${fmt(cpuOf('or-inbound'), 1)} | ${fmt(cpuOf('or-inbound') - cpuOf('base-undici'), 1)} (node's server and undici replaced by Outrigger's own; plus stages, records, metrics, headers, access log${logCost !== undefined ? `; the log alone ${fmt(logCost, 1)} by the A/B below` : ''}) | ${fmt(rpsOf('or-inbound'))} |`,
+      `| Outrigger inbound (its own HTTP/1 server and upstream pool, both on node's llhttp), access log to file | ${fmt(cpuOf('or-inbound'), 1)} | ${split('or-inbound')} | ${fmt(cpuOf('or-inbound') - cpuOf('base-undici'), 1)} (node's server and undici replaced by Outrigger's own; plus stages, records, metrics, headers, access log${logCost !== undefined ? `; the log alone ${fmt(logCost, 1)} by the A/B below` : ''}) | ${fmt(rpsOf('or-inbound'))} |`,
     );
+    if (of('nginx-hop').length) out.push(`| nginx, the same hop, access log to file | ${fmt(cpuOf('nginx-hop'), 1)} | ${split('nginx-hop')} | | ${fmt(rpsOf('nginx-hop'))} |`);
   }
 
   // Each Outrigger pair beside the bare Node pair doing the same job and nginx's.
@@ -183,10 +188,10 @@ export function renderReport(info: RunInfo, rates: { rate: number; light: number
     const bulk = (id: string) => med(id, (c) => c.bulk?.mbps ?? null) ?? NaN;
     const close = (id: string) => med(id, (c) => c.close.rps) ?? NaN;
     out.push('', title, '');
-    out.push('| pair, keep-alive, medians | proxy CPU µs/req (both) | req/s | req/s, new connection per request | bulk MB/s |', '|---|---|---|---|---|');
+    out.push('| pair, keep-alive, medians | proxy CPU µs/req (both) | user | kernel | req/s | req/s, new connection per request | bulk MB/s |', '|---|---|---|---|---|---|---|');
     for (const id of ids.filter((x) => of(x).length)) {
       const t = ran.find((x) => x.id === id);
-      out.push(`| ${t?.label ?? id} | ${fmt(cpuOf(id), 1)} | ${fmt(rpsOf(id))} | ${fmt(close(id))} | ${fmt(bulk(id))} |`);
+      out.push(`| ${t?.label ?? id} | ${fmt(cpuOf(id), 1)} | ${split(id)} | ${fmt(rpsOf(id))} | ${fmt(close(id))} | ${fmt(bulk(id))} |`);
     }
   };
   pairTable('### The HTTP pair: what Node costs and what Outrigger adds', ['base-http-pair', 'or-http', 'nginx-http']);

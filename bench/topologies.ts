@@ -151,6 +151,7 @@ function outriggerInbound(id: string, label: string, accessLog: boolean): Topolo
     label,
     family: 'outrigger',
     abOnly: !accessLog,
+    nginxPeer: 'nginx-hop',
     async start(env, cell) {
       const b = await startOutrigger(env, cell, { name: 'sidecar-in', tls: 'none', protocol: 'http', upstreamPort: env.appPort, upstreamTls: 'none', identity: null }, accessLog);
       return { url: `http://127.0.0.1:${b.port}`, proxies: [b.proc], startups: [b.startup], accessLogs: b.accessLog ? [b.accessLog] : [] };
@@ -158,8 +159,8 @@ function outriggerInbound(id: string, label: string, accessLog: boolean): Topolo
   };
 }
 
-function nginxPair(id: string, label: string, layer: 'http' | 'stream'): Topology {
-  const render = layer === 'http' ? renderNginxHttp : renderNginxStream;
+/** nginx as the pair (http or stream), or alone as one plaintext HTTP hop to the app (`hop`: the job of one inbound sidecar without TLS). */
+function nginxTopology(id: string, label: string, layer: 'http' | 'stream' | 'hop'): Topology {
   return {
     id,
     label,
@@ -168,6 +169,11 @@ function nginxPair(id: string, label: string, layer: 'http' | 'stream'): Topolog
     async start(env, cell) {
       const streamModule = env.nginx?.streamModule ?? null;
       const common = (name: string, listenPort: number, upstreamPort: number, accessLogFile: string) => ({ dir: cell.dir, name, listenPort, upstreamPort, accessLogFile, streamModule });
+      if (layer === 'hop') {
+        const h = await startNginx(env, cell, 'nginx-hop', (port, log) => renderNginxHttp(common('nginx-hop', port, env.appPort, log), { role: 'hop' }));
+        return { url: `http://127.0.0.1:${h.port}`, proxies: [h.proc], startups: [h.startup], accessLogs: [h.accessLog] };
+      }
+      const render = layer === 'http' ? renderNginxHttp : renderNginxStream;
       const b = await startNginx(env, cell, 'nginx-b', (port, log) => render(common('nginx-b', port, env.appPort, log), { role: 'inbound', server: env.certs.b }));
       const a = await startNginx(env, cell, 'nginx-a', (port, log) => render(common('nginx-a', port, b.port, log), { role: 'outbound', client: env.certs.a }));
       return { url: `http://127.0.0.1:${a.port}`, proxies: [a.proc, b.proc], startups: [a.startup, b.startup], accessLogs: [a.accessLog, b.accessLog] };
@@ -239,6 +245,7 @@ export const TOPOLOGIES: Topology[] = [
     nginxPeer: 'nginx-stream',
     start: (env, cell) => startReferencePair(env, cell, 'baseline-pipe.ts', 'in', 'out'),
   },
-  nginxPair('nginx-http', 'nginx pair, HTTP (keepalive upstream, mTLS 1.3 between), access log to file', 'http'),
-  nginxPair('nginx-stream', 'nginx pair, stream L4 (mTLS 1.3 between), access log to file', 'stream'),
+  nginxTopology('nginx-http', 'nginx pair, HTTP (keepalive upstream, mTLS 1.3 between), access log to file', 'http'),
+  nginxTopology('nginx-stream', 'nginx pair, stream L4 (mTLS 1.3 between), access log to file', 'stream'),
+  nginxTopology('nginx-hop', 'nginx alone (plaintext -> app, HTTP, keepalive upstream), access log to file', 'hop'),
 ];
