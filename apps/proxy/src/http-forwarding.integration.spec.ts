@@ -248,7 +248,13 @@ timeouts: { upstreamResponse: 700ms }
     assert.deepEqual(statusLines(reply), ['HTTP/1.1 417 Expectation Failed']);
     assert.match(reply, /x-outrigger-error: bad_request/i);
     const line = await waitFor(() => proxy.stdout().split('\n').find((l) => l.includes('"response_code":417')), 'the 417 in the access log');
-    assert.equal((JSON.parse(line) as Record<string, unknown>).error, 'bad_request');
+    const fields = JSON.parse(line) as Record<string, unknown>;
+    assert.equal(fields.error, 'bad_request');
+    // The proxy's own body counts as the response body it is.
+    const chunked = reply.slice(reply.indexOf('\r\n\r\n') + 4); // one chunk, then the last
+    const body = /^[0-9a-f]+\r\n([\s\S]*)\r\n0\r\n\r\n$/i.exec(chunked)?.[1] ?? '';
+    assert.match(body, /^outrigger: bad_request: unsupported Expect: something-else\n$/);
+    assert.equal(fields.bytes_sent, Buffer.byteLength(body));
   });
 
   test('an error answered before the request body was read: the rest of the body is skipped, the next request served', async () => {

@@ -93,6 +93,9 @@ limits: { maxRequestHeaderBytes: 4096 }
   const url = (path: string) => `http://127.0.0.1:${ports.app}${path}`;
   const curl = (...args: string[]) => run('curl', ['-sS', '--max-time', '10', ...args]);
   const logLine = (path: string) => waitFor(() => proxy.stdout().split('\n').find((l) => l.includes(`"path":"${path}"`)), `access-log line for ${path}`);
+  /** The access-log line of a request the proxy refused before its headers were complete (no path to find it by). */
+  const refusedLine = async (kind: string) =>
+    JSON.parse(await waitFor(() => proxy.stdout().split('\n').find((l) => l.includes(`"error":"${kind}"`)), `access-log line for ${kind}`)) as Record<string, unknown>;
 
   test('many requests from many clients reuse few connections to the app', async () => {
     const before = appConnections;
@@ -147,6 +150,11 @@ limits: { maxRequestHeaderBytes: 4096 }
       socket.on('error', () => resolvePromise(data));
     });
     assert.match(reply, /^HTTP\/1\.1 408/);
+    // A request line of its own, though its headers never completed: timed from its first byte.
+    const line = await refusedLine('request_header_timeout');
+    assert.equal(line.response_code, 408);
+    assert.equal(line.method, null);
+    assert.ok((line.duration_ms as number) >= 900, `duration_ms ${String(line.duration_ms)}: the 1 s header timeout`);
   });
 
   test('the header timer guards idle connections only: a response longer than it completes, and the connection is reused', async () => {
@@ -164,6 +172,31 @@ limits: { maxRequestHeaderBytes: 4096 }
     const r = await curl('-D', '-', '-H', `x-big: ${'a'.repeat(8000)}`, url('/big'));
     assert.match(r.stdout, /^HTTP\/1\.1 431/);
     assert.match(r.stdout, /x-outrigger-error: headers_too_large/i);
+    const line = await refusedLine('headers_too_large');
+    assert.deepEqual(
+      [line.response_code, line.method, line.path, line.authority, line.bytes_sent, line.bytes_received, line.protocol],
+      [431, null, null, null, 0, 0, 'http/1.1'],
+    );
+    assert.notEqual(line.response_flags, '-');
+    const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+    assert.match(metrics, /^outrigger_requests_total\{[^}]*status_code="431"[^}]*\} 1$/m);
+    assert.match(metrics, /^outrigger_proxy_errors_total\{direction="inbound",error="headers_too_large"\} 1$/m);
+  });
+
+  test('a request llhttp cannot parse gets 400, a request line and a count', async () => {
+    const reply = await new Promise<string>((resolvePromise) => {
+      const socket = connect(ports.app ?? 0, '127.0.0.1');
+      let data = '';
+      socket.on('data', (d) => (data += d.toString()));
+      socket.on('close', () => resolvePromise(data));
+      socket.on('error', () => resolvePromise(data));
+      socket.write('GET /bad-length HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n');
+    });
+    assert.match(reply, /^HTTP\/1\.1 400 [\s\S]*x-outrigger-error: bad_request/i);
+    const line = await refusedLine('bad_request');
+    assert.equal(line.response_code, 400);
+    const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+    assert.match(metrics, /^outrigger_requests_total\{[^}]*status_code="400"[^}]*\} 1$/m);
   });
 
   test('the process stayed up through all of it', async () => {

@@ -94,7 +94,7 @@ export function createObserver({ metrics, accessLog, expiry, now, wallNow, feed 
       const classification = failed ? 'failure' : 'success';
       const inbound = connection.direction === 'inbound';
       const peer = inbound ? (connection.peerIdentity ?? '') : '';
-      const authority = inbound ? '' : request.authority;
+      const authority = inbound ? '' : (request.authority ?? '');
       // Every value but the last two is a word of a fixed vocabulary, and one of those two is always
       // empty (peer inbound, authority outbound): the key tells label sets apart.
       const requestsKey = `${connection.direction} ${request.responseCode} ${classification} ${connection.tls} ${peer} ${authority}`;

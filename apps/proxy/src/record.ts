@@ -41,9 +41,10 @@ export interface ConnectionRecord {
 export interface RequestRecord {
   readonly connection: ConnectionRecord;
   readonly startedAt: number;
-  method: string;
-  path: string;
-  authority: string;
+  /** Null for a request refused before its headers were complete (431, 400, 408 from the proxy). */
+  method: string | null;
+  path: string | null;
+  authority: string | null;
   protocol: string;
   requestId: string;
   userAgent: string | null;

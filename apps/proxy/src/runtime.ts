@@ -96,8 +96,13 @@ export async function startProxy(config: ProxyConfig, logger: Logger, hooks: Pro
       identity: () => source?.current().certificate.spiffeId ?? null,
       setLogLevel: (level) => {
         const previous = logger.level;
+        // At info, on the side of the change that shows it (a change to warn is logged before it).
+        // `from`/`to`, not `level`: the line's own `level` key must stay its level.
+        const note = () => logger.info({ from: previous, to: level }, 'log level changed');
+        const shown = logger.isLevelEnabled('info');
+        if (shown) note();
         logger.level = level;
-        logger.info({ previous, level }, 'log level changed');
+        if (!shown) note();
         return previous;
       },
       shutdown: () => hooks.onShutdownRequest?.(),

@@ -148,5 +148,5 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: AdminDeps,
   }
   const known = ['/metrics', '/ready', '/live', '/', '/stats', '/config', '/certs', '/log-level', '/tap', '/shutdown'];
   if (known.includes(path)) return plain(res, 405, `${method} not allowed on ${path}\n`);
-  plain(res, 404, `not found: try ${known.join(', ')}\n`);
+  plain(res, 404, `not found: try ${known.join(', ')}, /app-health/<container>/<probe>\n`);
 }

@@ -53,6 +53,14 @@ test('/certs names the identity, serial and validity', async () => {
   assert.equal(certs.trustBundle.length, 1);
 });
 
+test('an unknown path answers 404 with every path the server has, a known one with the wrong method 405', async () => {
+  const notFound = await fetch(`${admin}/nope`);
+  assert.equal(notFound.status, 404);
+  const list = await notFound.text();
+  for (const path of ['/metrics', '/ready', '/live', '/stats', '/config', '/certs', '/log-level', '/tap', '/shutdown', '/app-health/<container>/<probe>']) assert.ok(list.includes(path), `${path} in ${list}`);
+  assert.equal((await fetch(`${admin}/metrics`, { method: 'DELETE' })).status, 405);
+});
+
 test('PUT /log-level changes the level; an unknown level is refused with the list', async () => {
   const ok = await fetch(`${admin}/log-level`, { method: 'PUT', body: 'debug' });
   assert.equal(ok.status, 200);
@@ -60,7 +68,14 @@ test('PUT /log-level changes the level; an unknown level is refused with the lis
   const bad = await fetch(`${admin}/log-level`, { method: 'PUT', body: 'verbose' });
   assert.equal(bad.status, 400);
   assert.match(await bad.text(), /unknown level "verbose": one of trace, debug/);
-  await waitFor(() => proxy.stderr().includes('"msg":"log level changed"'), 'the change logged');
+  const line = await waitFor(() => proxy.stderr().split('\n').find((l) => l.includes('"msg":"log level changed"')), 'the change logged');
+  // The line keeps its own level: the old and new levels are fields of their own.
+  assert.deepEqual(JSON.parse(line) as Record<string, unknown>, { ...(JSON.parse(line) as Record<string, unknown>), level: 'info', from: 'info', to: 'debug' });
+  // A change to a level that hides info is logged before it takes effect.
+  assert.equal((await fetch(`${admin}/log-level`, { method: 'PUT', body: 'warn' })).status, 200);
+  await waitFor(() => proxy.stderr().includes('"from":"debug","to":"warn"'), 'the change to warn logged');
+  assert.equal((await fetch(`${admin}/log-level`, { method: 'PUT', body: 'info' })).status, 200);
+  await waitFor(() => proxy.stderr().includes('"from":"warn","to":"info"'), 'the change back to info logged');
 });
 
 test('GET /tap streams one event per request as it ends', async () => {

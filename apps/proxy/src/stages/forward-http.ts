@@ -89,7 +89,22 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
   proxy.on('econnreset', () => {});
   const connections = new Map<Http1Connection, ClientConnection>();
   let draining = false;
-  const http1Options = { maxHeaderBytes: upstream.maxHeaderBytes, headersTimeoutMs: upstream.headersTimeoutMs, keepAliveMs: KEEP_ALIVE_MS };
+  const http1Options = { maxHeaderBytes: upstream.maxHeaderBytes, headersTimeoutMs: upstream.headersTimeoutMs, keepAliveMs: KEEP_ALIVE_MS, now: upstream.now };
+
+  /**
+   * A request the HTTP server answered itself before its headers were complete (431, 400, 408): it
+   * never reached `request`, and still gets its access-log line and its count, with what is known of
+   * it (method, path and authority are not, until the headers are complete).
+   */
+  function refused(conn: ClientConnection, status: number, kind: ErrorKind): void {
+    const connection = conn.record;
+    connection.requests++;
+    const request = newRequest(connection, null, conn.http.requestBegunAt ?? connection.startedAt);
+    request.responseCode = status;
+    request.error = kind;
+    addFlag(request, ERROR_KINDS[kind].flag);
+    upstream.onRequestEnd(request);
+  }
 
   const handlers: Http1Handlers = {
     request(http, req, res) {
@@ -111,24 +126,15 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
       };
       if (connection.denied) {
         // The connection's peer is not on the port's allow-list: answer, never forward.
-        request.error = 'authz_denied';
-        addFlag(request, ERROR_KINDS.authz_denied.flag);
-        res.writeHead(403, undefined, ['content-type', 'text/plain; charset=utf-8', 'x-outrigger-error', 'authz_denied']);
-        return res.end(`outrigger: authz_denied: ${connection.peerIdentity ?? 'a peer without a mesh identity'} may not call this port (${connection.denied})\n`);
+        return localReply(res, request, 403, 'authz_denied', `${connection.peerIdentity ?? 'a peer without a mesh identity'} may not call this port (${connection.denied})`);
       }
       if (req.expect !== undefined && req.expect.toLowerCase() !== '100-continue') {
         // RFC 9110 10.1.1: an expectation the proxy cannot meet gets 417 (as node's server did).
-        request.error = 'bad_request';
-        addFlag(request, ERROR_KINDS.bad_request.flag);
         res.closeAfter = true;
-        res.writeHead(417, undefined, ['content-type', 'text/plain; charset=utf-8', 'x-outrigger-error', 'bad_request']);
-        return res.end(`outrigger: bad_request: unsupported Expect: ${req.expect}\n`);
+        return localReply(res, request, 417, 'bad_request', `unsupported Expect: ${req.expect}`);
       }
       if (req.hostCount > 1) {
         // RFC 9112 3.2: more than one Host is a bad request (undici would refuse it too).
-        request.error = 'bad_request';
-        addFlag(request, ERROR_KINDS.bad_request.flag);
-        res.closeAfter = true;
         return badRequest(res, request, 'more than one Host header');
       }
       exchange = forward(req, res, request, conn);
@@ -145,9 +151,14 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
     parseError(http, err) {
       // Malformed requests and oversized headers: answered and closed.
       const kind = classifyError(err, 'downstream');
+      const status = kind === 'downstream_aborted' ? 0 : ERROR_KINDS[kind].httpStatus;
       const conn = connections.get(http);
-      if (conn) conn.record.error ??= kind;
-      return { status: kind === 'downstream_aborted' ? 0 : ERROR_KINDS[kind].httpStatus, kind };
+      if (conn) {
+        conn.record.error ??= kind;
+        // With a response in progress the error ends that request (its line says so); else the server answers `status`.
+        if (!http.current && status) refused(conn, status, kind);
+      }
+      return { status, kind };
     },
     abandoned(http, req) {
       // Pipelined behind a request in progress when the client closed: never sent upstream.
@@ -163,7 +174,10 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
       const socket = http.socket;
       const conn = connections.get(http);
       if (conn) conn.record.error ??= 'request_header_timeout';
-      if (socket.writable) socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\nx-outrigger-error: request_header_timeout\r\ncontent-length: 0\r\n\r\n');
+      if (socket.writable) {
+        socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\nx-outrigger-error: request_header_timeout\r\ncontent-length: 0\r\n\r\n');
+        if (conn) refused(conn, 408, 'request_header_timeout');
+      }
       setTimeout(() => socket.destroy(), 1000).unref();
     },
   };
@@ -304,25 +318,34 @@ function responseDropped(raw: readonly string[]): ReadonlySet<string> | null {
   return dropped;
 }
 
+/**
+ * The proxy's own answer: `status` with the error kind in `x-outrigger-error` and a one-line body,
+ * counted in the request's bytes_sent like any response body.
+ */
+function localReply(res: Http1Response, request: RequestRecord, status: number, kind: ErrorKind, why: string): void {
+  request.error = kind;
+  addFlag(request, ERROR_KINDS[kind].flag);
+  const body = `outrigger: ${kind}: ${why}\n`;
+  request.bytesSent += Buffer.byteLength(body);
+  res.writeHead(status, undefined, ['content-type', 'text/plain; charset=utf-8', 'x-outrigger-error', kind]);
+  res.end(body);
+}
+
 function badRequest(res: Http1Response, request: RequestRecord, why: string): void {
-  request.error = 'bad_request';
-  addFlag(request, ERROR_KINDS.bad_request.flag);
   res.closeAfter = true;
-  res.writeHead(400, undefined, ['content-type', 'text/plain; charset=utf-8', 'x-outrigger-error', 'bad_request']);
-  res.end(`outrigger: bad_request: ${why}\n`);
+  localReply(res, request, 400, 'bad_request', why);
 }
 
 function answerError(res: Http1Response, request: RequestRecord, err: Error): void {
   const kind: ErrorKind = request.connection.error === 'downstream_aborted' ? 'downstream_aborted' : classifyError(err, 'upstream');
-  request.error = kind;
-  addFlag(request, ERROR_KINDS[kind].flag);
   const status = ERROR_KINDS[kind].httpStatus;
   if (res.headersSent || !status) {
+    request.error = kind;
+    addFlag(request, ERROR_KINDS[kind].flag);
     res.destroy();
     return;
   }
-  res.writeHead(status, undefined, ['content-type', 'text/plain; charset=utf-8', 'x-outrigger-error', kind]);
-  res.end(`outrigger: ${kind}: ${ERROR_KINDS[kind].description}\n`);
+  localReply(res, request, status, kind, ERROR_KINDS[kind].description);
 }
 
 /** A keep-alive pool of mesh mTLS connections: each new one gets the identity current then. */
@@ -373,17 +396,18 @@ function requestHead(req: Http1Request, requestId: string, forwarded: ClientConn
   return head + 'connection: keep-alive\r\n\r\n';
 }
 
-function newRequest(connection: ConnectionRecord, req: Http1Request, now: number): RequestRecord {
+/** The record of a request; `req` null for one refused before its headers were complete. */
+function newRequest(connection: ConnectionRecord, req: Http1Request | null, now: number): RequestRecord {
   return {
     connection,
     startedAt: now,
-    method: req.method,
-    path: req.url,
-    authority: req.host ?? '',
-    protocol: `http/${req.httpVersion}`,
-    requestId: req.requestId || randomUUID(),
-    userAgent: req.userAgent ?? null,
-    xForwardedFor: req.forwardedFor ?? null,
+    method: req ? req.method : null,
+    path: req ? req.url : null,
+    authority: req ? (req.host ?? '') : null,
+    protocol: req ? `http/${req.httpVersion}` : 'http/1.1',
+    requestId: req?.requestId || randomUUID(),
+    userAgent: req?.userAgent ?? null,
+    xForwardedFor: req?.forwardedFor ?? null,
     responseCode: 0,
     bytesReceived: 0,
     bytesSent: 0,

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { Http1Connection, type Http1Handlers, type Http1Response } from './http1-server.ts';
 
-const OPTIONS = { maxHeaderBytes: 8192, headersTimeoutMs: 300, keepAliveMs: 400 };
+const OPTIONS = { maxHeaderBytes: 8192, headersTimeoutMs: 300, keepAliveMs: 400, now: () => performance.now() };
 
 /** A server whose connections are Http1Connections answering `ok`; `events` records the handler calls. */
 async function serve(t: { after(fn: () => void): void }) {

@@ -55,6 +55,8 @@ export interface Http1Options {
   headersTimeoutMs: number;
   /** Idle between requests: the connection closes after this (a request begun by then gets 408). */
   keepAliveMs: number;
+  /** The clock of `requestBegunAt` (the caller's, in ms). */
+  now: () => number;
 }
 
 export interface Http1Handlers {
@@ -62,7 +64,10 @@ export interface Http1Handlers {
   request(conn: Http1Connection, req: Http1Request, res: Http1Response): void;
   /** An upgrade request (WebSocket): the socket is the handler's from here, `head` holds the bytes after the request head. */
   upgrade(conn: Http1Connection, req: Http1Request, head: Buffer): void;
-  /** Invalid HTTP or oversized headers: the connection answers `status` naming `kind` (status 0: nothing), then closes. */
+  /**
+   * Invalid HTTP or oversized headers: the connection answers `status` naming `kind` (status 0: nothing), then closes.
+   * With no response in progress (`conn.current` null) the request the error is in was never handed to `request`.
+   */
   parseError(conn: Http1Connection, err: ParseError): { status: number; kind: string };
   /** The first request's headers, or a request begun after keep-alive, came too slowly: 408 and close. */
   headerTimeout(conn: Http1Connection): void;
@@ -225,6 +230,7 @@ export class Http1Connection {
   #url = '';
   /** A request has begun arriving (between its first byte and its complete headers). */
   #inHeaders = false;
+  #begunAt = 0;
   #timer: NodeJS.Timeout;
   #keptAlive = false;
   #bodyPaused = false;
@@ -235,7 +241,10 @@ export class Http1Connection {
   static {
     // llhttp calls these with the parser as `this`: one set of functions serves every connection.
     function onMessageBegin(this: Parser<Http1Connection>): void {
-      if (this.connection) this.connection.#inHeaders = true;
+      const c = this.connection;
+      if (!c) return;
+      c.#inHeaders = true;
+      c.#begunAt = c.#options.now();
     }
     function onHeaders(this: Parser<Http1Connection>, headers: string[], url: string): void {
       const c = this.connection;
@@ -263,6 +272,11 @@ export class Http1Connection {
       if (this.connection) this.connection.#afterExecute(ret, null);
     }
     parsers = new ParserPool<Http1Connection>(REQUEST, { onMessageBegin, onHeaders, onHeadersComplete, onBody, onMessageComplete, onExecute });
+  }
+
+  /** When the request whose headers are arriving began (its first byte), on the options' clock; null between requests. */
+  get requestBegunAt(): number | null {
+    return this.#inHeaders ? this.#begunAt : null;
   }
 
   constructor(socket: Duplex, options: Http1Options, handlers: Http1Handlers) {

@@ -1,4 +1,5 @@
 // Sample access-log records shared by the specs; docs/reference/access-log.md shows their lines.
+import { ERROR_KINDS } from '../error-kinds.ts';
 import type { AccessLogRecord } from '../access-log-record.ts';
 
 /** An inbound HTTP request over mesh mTLS, answered by the app. */
@@ -57,7 +58,8 @@ export const ERROR_RECORD: AccessLogRecord = {
   response_code: 502,
   response_flags: 'UF',
   error: 'upstream_connect_refused',
-  bytes_sent: 0,
+  // The proxy's one-line body (forward-http.ts localReply), so the doc's figure follows the description.
+  bytes_sent: Buffer.byteLength(`outrigger: upstream_connect_refused: ${ERROR_KINDS.upstream_connect_refused.description}\n`),
   duration_ms: 0.412,
   upstream_service_time_ms: null,
 };
