@@ -59,6 +59,19 @@ test('inject refuses what it cannot use, naming the flag or file', async () => {
   const badYaml = await run(process.execPath, [MAIN, ...args, '-f', '-'], { input: 'a: [1\n---\nb: 2\n' });
   assert.equal(badYaml.code, 1);
   assert.match(badYaml.stderr, /^inject: standard input is not valid YAML:\n {2}document 1: /);
+  // A workload Kubernetes would refuse fails the whole input, naming document and field, rather than pass through.
+  const service = 'apiVersion: v1\nkind: Service\nmetadata: {name: s}\n';
+  for (const [workload, problem] of [
+    ['apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec: {}\n', 'Pod x: spec.containers is missing or empty'],
+    ['apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: shop}\n', 'Deployment shop/d: spec.template is missing'],
+    ['apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec: {jobTemplate: {spec: {template: 5}}}\n', 'CronJob c: spec.jobTemplate.spec.template is not an object'],
+    ['apiVersion: v1\nkind: Pod\nmetadata: {name: p, annotations: {outrigger.io/skip-inbound-ports: 22}}\nspec: {containers: [{name: a, image: b}]}\n', 'Pod p: metadata.annotations.outrigger.io/skip-inbound-ports is not a string'],
+  ]) {
+    const refused = await run(process.execPath, [MAIN, ...args, '-f', '-'], { input: `${service}---\n${workload}` });
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.equal(refused.stdout, '');
+    assert.ok(refused.stderr.startsWith(`inject: standard input holds workloads Kubernetes would refuse; nothing was written:\n  document 2: ${problem}`), refused.stderr);
+  }
   const missing = await run(process.execPath, [MAIN, ...args, '-f', join(DATA, 'nope.yaml')]);
   assert.match(missing.stderr, /^inject: cannot read the input .*nope\.yaml: no such file or directory/);
 });

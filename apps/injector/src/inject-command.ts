@@ -36,7 +36,10 @@ export async function runInject(argv: string[], io: CliIo, stdin: () => Promise<
   const mesh = settings.meshConfigFile === undefined ? undefined : await loadMeshConfig(CMD, settings.meshConfigFile);
   const text = file === '-' ? await stdin() : await readText(file, 'the input');
   const result = injectYaml(text, toInjectConfig(settings, mesh, caBundle));
-  if (!result.ok) throw new CliError('invalid-flag', `${CMD}: ${file === '-' ? 'standard input' : file} is not valid YAML:\n  ${result.problems.join('\n  ')}`);
+  if (!result.ok) {
+    const what = result.invalid === 'yaml' ? 'is not valid YAML' : 'holds workloads Kubernetes would refuse; nothing was written';
+    throw new CliError('invalid-flag', `${CMD}: ${file === '-' ? 'standard input' : file} ${what}:\n  ${result.problems.join('\n  ')}`);
+  }
   io.out(result.yaml.replace(/\n$/, ''));
   for (const { what, decision } of result.reports) {
     io.err(decision.kind === 'injected' ? `${CMD}: ${what}: injected (${decision.sidecar} sidecar)` : `${CMD}: ${what}: not injected: ${decision.message}`);

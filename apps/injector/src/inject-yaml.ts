@@ -11,16 +11,18 @@ export interface DocumentReport {
   decision: InjectDecision;
 }
 
-export type YamlInjection = { ok: true; yaml: string; reports: DocumentReport[] } | { ok: false; problems: string[] };
+/** Not ok: the text is not YAML (`yaml`), or holds workloads Kubernetes would refuse (`objects`); each problem names its document. */
+export type YamlInjection = { ok: true; yaml: string; reports: DocumentReport[] } | { ok: false; invalid: 'yaml' | 'objects'; problems: string[] };
 
 export function injectYaml(text: string, config: InjectConfig): YamlInjection {
   const docs = parseAllDocuments(text, { prettyErrors: true });
   const problems = docs.flatMap((doc, i) => doc.errors.map((e) => `document ${i + 1}: ${e.message.split('\n')[0]}`));
-  if (problems.length > 0) return { ok: false, problems };
+  if (problems.length > 0) return { ok: false, invalid: 'yaml', problems };
+  const refused: string[] = [];
   const reports: DocumentReport[] = [];
   const out: string[] = [];
   let cursor = 0;
-  for (const doc of docs) {
+  for (const [index, doc] of docs.entries()) {
     // A document's own text runs from the end of the one before (its leading comments included).
     const end = doc.range[2];
     const source = text.slice(cursor, end);
@@ -29,7 +31,8 @@ export function injectYaml(text: string, config: InjectConfig): YamlInjection {
     const items = isList(before) ? before.items : [before];
     const after = items.map((item) => {
       const result = injectWorkload(item, config);
-      if (result.kind === 'workload') reports.push({ what: describe(item), decision: result.decision });
+      if (result.kind === 'workload' && result.decision.kind === 'skipped' && result.decision.reason === 'invalid_pod') refused.push(`document ${index + 1}: ${describe(item)}: ${result.decision.message}`);
+      else if (result.kind === 'workload') reports.push({ what: describe(item), decision: result.decision });
       return result.object;
     });
     const ops = planPatch(before, isList(before) ? { ...before, items: after } : after[0]);
@@ -43,6 +46,7 @@ export function injectYaml(text: string, config: InjectConfig): YamlInjection {
     if (previous !== undefined && !previous.endsWith('\n')) out.push('\n');
     out.push(rendered.startsWith('---') || out.length === 0 ? rendered : `---\n${rendered}`);
   }
+  if (refused.length > 0) return { ok: false, invalid: 'objects', problems: refused };
   out.push(text.slice(cursor));
   return { ok: true, yaml: out.join(''), reports };
 }

@@ -4,11 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SKIP_REASONS } from '@outrigger/inject';
+import { CONTAINERS, SKIP_REASONS, VOLUMES } from '@outrigger/inject';
 import { createWebhookMetrics } from './webhook-metrics.ts';
 import { WEBHOOK_ERRORS } from './webhook-server.ts';
 
-const doc = readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'reference', 'injector.md'), 'utf8');
+const reference = (name: string) => readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'reference', name), 'utf8');
+const doc = reference('injector.md');
 const rows = doc.split('\n').filter((line) => line.startsWith('| `'));
 
 test('injector.md lists every webhook error kind with its status, every skip reason and every metric', async () => {
@@ -20,4 +21,9 @@ test('injector.md lists every webhook error kind with its status, every skip rea
   for (const { name } of metrics.filter((m) => m.name.startsWith('outrigger_injector_admission'))) {
     assert.ok(rows.some((row) => row.startsWith(`| \`${name}\` |`)), `metric ${name}`);
   }
+});
+
+test('annotations.md names every container and volume whose presence means "already injected"', () => {
+  const annotations = reference('annotations.md');
+  for (const name of [...Object.values(CONTAINERS), ...Object.values(VOLUMES)]) assert.ok(annotations.includes(`\`${name}\``), name);
 });

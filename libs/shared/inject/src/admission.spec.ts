@@ -70,6 +70,20 @@ test('skipped and ignored requests are allowed without a patch; a bad annotation
   assert.deepEqual(invalid.response.warnings, ['outrigger: sidecar not injected: outrigger.io/inbound-mode: "tight" is not one of permissive, strict']);
 });
 
+test('a pod Kubernetes would refuse is let through to be refused there, not injected, with a warning naming the field', () => {
+  for (const [spec, message] of [
+    [{}, 'spec.containers is missing or empty: a pod needs at least one container'],
+    [{ containers: [{ name: 'a' }], volumes: 7 }, 'spec.volumes is not a list'],
+    [{ containers: [{ image: 'a' }] }, 'spec.containers[0] has no name'],
+  ] as const) {
+    const { response, outcome } = answer(review({}, { ...pod, spec }));
+    assert.equal(response.allowed, true);
+    assert.equal(response.patch, undefined);
+    assert.deepEqual(response.warnings, [`outrigger: sidecar not injected: ${message}`]);
+    assert.deepEqual(outcome, { result: 'skipped', reason: 'invalid_pod' });
+  }
+});
+
 test('an error inside injection still allows the pod, with a warning', () => {
   const broken = { ...config, proxyResources: null } as unknown as InjectConfig;
   const { response, outcome } = answer(review(), broken);

@@ -71,7 +71,8 @@ export function planAdmissionResponse(request: AdmissionRequest, config: InjectC
     const namespaceLabels = { [INJECT_LABEL]: 'enabled' };
     const { pod, decision } = injectPod(request.object, { namespace: request.namespace, namespaceLabels, config });
     if (decision.kind === 'skipped') {
-      const warnings = decision.reason === 'invalid_annotation' ? [`outrigger: sidecar not injected: ${decision.message}`] : [];
+      // Problems of the pod itself are worth a line in kubectl's output; a deliberate skip is not.
+      const warnings = decision.reason === 'invalid_annotation' || decision.reason === 'invalid_pod' ? [`outrigger: sidecar not injected: ${decision.message}`] : [];
       return answer({ result: 'skipped', reason: decision.reason }, warnings.length > 0 ? { warnings } : {});
     }
     // Through JSON first: the patch must describe the pod exactly as it will be serialized.

@@ -4,7 +4,7 @@
 export { injectPod, type InjectDecision, type InjectOptions, type InjectStatus } from './inject-pod.ts';
 export { injectWorkload, type WorkloadResult } from './inject-workload.ts';
 export { defaultInjectConfig, defaultMeshConfig, DEFAULT_IMAGE, DEFAULT_SKIP_NAMESPACES, type InjectConfig, type SidecarMode, type ResourceDefaults } from './inject-config.ts';
-export { planSkip, SKIP_REASONS, type SkipReason } from './plan-decision.ts';
+export { planSkip, podShapeProblem, SKIP_REASONS, type SkipReason } from './plan-decision.ts';
 export { parsePodSettings, type PodSettings, type ConfigWatch } from './pod-settings.ts';
 export { planPatch, applyPatch, deepEqual, pointerSegment, PatchError, type PatchOperation } from './json-patch.ts';
 export { parseAdmissionReview, planAdmissionResponse, type AdmissionRequest, type AdmissionParse, type AdmissionOutcome } from './admission.ts';

@@ -4,6 +4,7 @@ import { injectPod, type InjectDecision } from './inject-pod.ts';
 import type { InjectConfig } from './inject-config.ts';
 import type { PodLike } from './k8s.ts';
 import { INJECT_LABEL } from './names.ts';
+import { podShapeProblem } from './plan-decision.ts';
 
 /** Where each kind keeps the pod it makes. */
 const TEMPLATE_PATHS: Record<string, readonly string[]> = {
@@ -29,7 +30,9 @@ export function injectWorkload(object: unknown, config: InjectConfig): WorkloadR
   const path = typeof typed === 'object' && typed !== null ? TEMPLATE_PATHS[`${String(typed.apiVersion)}/${String(typed.kind)}`] : undefined;
   if (path === undefined) return { kind: 'not-a-workload', object };
   const template = path.reduce<unknown>((node, segment) => (isRecord(node) ? node[segment] : undefined), object);
-  if (!isRecord(template)) return { kind: 'not-a-workload', object };
+  // A workload whose pod template is missing or malformed is refused, never passed through as if it were another kind.
+  const shape = podShapeProblem(template, path.join('.'));
+  if (shape !== undefined) return { kind: 'workload', object, decision: { kind: 'skipped', reason: 'invalid_pod', message: shape, warnings: [] } };
   const namespace = typeof typed?.metadata?.namespace === 'string' ? typed.metadata.namespace : undefined;
   const { pod, decision } = injectPod(template as PodLike, { namespace, namespaceLabels: { [INJECT_LABEL]: 'enabled' }, config });
   if (decision.kind === 'skipped') return { kind: 'workload', object, decision };
