@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   }
 
   process.stdout.write('\n2. the init container\'s job in each pod: outrigger-injector init\n');
-  for (const pod of Object.values(pods)) process.stdout.write(sh(inPod(pod, node, injector, 'init')).replace(/^/gm, '    '));
+  for (const pod of Object.values(pods)) process.stdout.write(sh(inPod(pod, node, injector, 'init')).replace(/^(?=.)/gm, '    ')); // not after the last newline
 
   process.stdout.write('\n3. a mesh CA, and a certificate per pod with its SPIFFE ID (the CA signer\'s job in a cluster)\n');
   chmodSync(dir, 0o755);
