@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadDirectorySnapshot, planSnapshot } from '@outrigger/config';
 import { withTempDir } from '@outrigger/testing';
-import { discardGeneration, planGenerationName, publishGeneration, readPublished, stageGeneration } from './atomic-dest.ts';
+import { discardGeneration, listVisibleNames, planGenerationName, publishGeneration, readPublished, stageGeneration } from './atomic-dest.ts';
 import { WatcherError } from './watcher-errors.ts';
 
 const snap = (files: Record<string, string>) => planSnapshot(Object.entries(files).map(([n, t]) => [n, Buffer.from(t)] as const));
@@ -41,6 +41,18 @@ test('the next version replaces the old folder; removed names go, other files in
     assert.deepEqual(readdirSync(dest).sort(), [staged.name, '..data', 'app.yaml', 'keep.txt'].sort());
     assert.equal(readFileSync(join(dest, 'app.yaml'), 'utf8'), 'v: 2\n');
     assert.equal((await readPublished(dest))?.hash, snap({ 'app.yaml': 'v: 2\n' }).hash);
+  }));
+
+test('visible names: plain files (dot-files too) and our links count; the layout\'s `..` entries and lost+found do not', () =>
+  withTempDir(async (dir) => {
+    const dest = join(dir, 'dest');
+    assert.deepEqual(await listVisibleNames(dest), []);
+    mkdirSync(join(dest, 'lost+found'), { recursive: true });
+    await stageGeneration(dest, snap({ 'app.yaml': 'v: 1\n' })); // a generation left by a crash before its switch
+    assert.deepEqual(await listVisibleNames(dest), []);
+    writeFileSync(join(dest, '.env'), 'A=1\n');
+    await write(dest, { 'app.yaml': 'v: 1\n' });
+    assert.deepEqual(await listVisibleNames(dest), ['.env', 'app.yaml']);
   }));
 
 test('a folder in the way fails before the switch and leaves dest as it was', () =>

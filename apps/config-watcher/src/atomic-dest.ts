@@ -18,6 +18,8 @@ const DATA = '..data';
 const DATA_TMP = '..data_tmp';
 /** Ours and the kubelet's: `..` + a UTC timestamp with underscores + `.` + a unique suffix. */
 const GENERATION = /^\.\.\d{4}(_\d{2}){5}\.[0-9a-z]+$/;
+// mkfs.ext4 makes it at the root of every volume: a dest on a fresh volume holds no config yet.
+const FS_OWNED = 'lost+found';
 
 export function planGenerationName(now: Date, suffix: string): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -50,6 +52,20 @@ export async function readPublished(dest: string): Promise<ConfigSnapshot | unde
     return undefined;
   }
   return loadDirectorySnapshot(dest);
+}
+
+/**
+ * Every name in dest the app may have read, ours included, sorted. `..` names are the layout's own
+ * (or the kubelet's); a dest with nothing else is empty. A missing dest is empty too.
+ */
+export async function listVisibleNames(dest: string): Promise<string[]> {
+  const names = await readdir(dest).catch(() => [] as string[]);
+  return names.filter((n) => isVisibleName(n) && n !== FS_OWNED).sort();
+}
+
+/** The top-level names of a config's files: the visible links in dest. */
+export function planTopNames(snapshot: ConfigSnapshot): Set<string> {
+  return new Set([...snapshot.files.keys()].map((n) => n.split('/')[0] as string));
 }
 
 /** Writes the files into a new hidden folder. Nothing visible changes yet. */
@@ -95,7 +111,7 @@ export async function discardGeneration(staged: StagedGeneration): Promise<void>
  * the new config is already what readers get.
  */
 export async function publishGeneration(dest: string, staged: StagedGeneration, snapshot: ConfigSnapshot): Promise<string[]> {
-  const top = new Set([...snapshot.files.keys()].map((n) => n.split('/')[0] as string));
+  const top = planTopNames(snapshot);
   for (const name of top) {
     const info = await lstat(join(dest, name)).catch(() => undefined);
     if (info?.isDirectory()) throw new WatcherError('write_failed', `cannot publish ${name} in ${dest}: a folder of that name is in the way`);

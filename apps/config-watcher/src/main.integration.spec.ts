@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { run, start, waitFor, withTempDir, writeKubeletVolume, type Started } from '@outrigger/testing';
@@ -228,6 +228,45 @@ test('notify by HTTP POST and by command, in order', () =>
       await watcher.proc.stop();
       hook.close();
     }
+  }));
+
+test('the first config over a plain file in dest (an image default) is notified and the file named at start; a restart or an empty dest sends nothing', () =>
+  withTempDir(async (dir) => {
+    const src = join(dir, 'configmap');
+    const log = join(dir, 'notified.log');
+    writeKubeletVolume(src, { 'app.yaml': 'greeting: v1\n' });
+    const notified = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+    /** One watcher run until its first reload; returns the start line's in_dest and that reload's line. */
+    const firstReload = async (dest: string) => {
+      const watcher = await startWatcher(['--source', `dir:${src}`, '--dest', dest, '--log-level', 'debug', '--notify', `exec:cat "$1/app.yaml" >> ${log}`]);
+      try {
+        const reload = await watcher.proc.waitForLine(/"event":"reload"/);
+        const watching = JSON.parse(await watcher.proc.waitForLine(/"msg":"watching"/)) as { in_dest: string[] };
+        return { inDest: watching.in_dest, reload };
+      } finally {
+        await watcher.proc.stop();
+      }
+    };
+    const dest = join(dir, 'shared');
+    mkdirSync(dest);
+    writeFileSync(join(dest, 'app.yaml'), 'greeting: image default\n');
+    const replaced = await firstReload(dest);
+    assert.deepEqual(replaced.inDest, ['app.yaml']);
+    assert.match(replaced.reload, /"msg":"config reloaded: app\.yaml added/);
+    assert.equal(notified(), 'greeting: v1\n', 'the app was told once, after the switch');
+    assert.equal(readlinkSync(join(dest, 'app.yaml')), '..data/app.yaml');
+
+    const restarted = await firstReload(dest);
+    assert.deepEqual(restarted.inDest, ['app.yaml']);
+    assert.match(restarted.reload, /"result":"unchanged"/);
+
+    const fresh = join(dir, 'fresh');
+    mkdirSync(join(fresh, 'lost+found'), { recursive: true });
+    mkdirSync(join(fresh, '..2025_01_02_03_04_05.000dead')); // left by a crash before its switch
+    const initial = await firstReload(fresh);
+    assert.deepEqual(initial.inDest, []);
+    assert.match(initial.reload, /"msg":"initial config written \(no notification/);
+    assert.equal(notified(), 'greeting: v1\n', 'neither the restart nor the empty dest notified');
   }));
 
 test('a source missing at start: /live answers, /ready does not until a good config is in dest; the failure is counted', () =>

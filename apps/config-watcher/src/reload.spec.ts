@@ -26,7 +26,7 @@ function fakeStages(overrides: Partial<ReloadStages> = {}) {
 
 test('a good config goes through every stage in order; the first into an empty dest is not notified', async () => {
   const { stages, calls } = fakeStages();
-  const reloader = createReloader(stages, undefined, { notify: true });
+  const reloader = createReloader(stages, undefined, { notify: true, destEmpty: true });
   const first = await reloader.reload(snap('v: 1'));
   assert.equal(first.result === 'success' && first.initial, true);
   assert.deepEqual(calls, ['check', 'stage', 'validate', 'publish ..gen1']);
@@ -37,9 +37,16 @@ test('a good config goes through every stage in order; the first into an empty d
   assert.equal(reloader.lastGood()?.hash, snap('v: 2').hash);
 });
 
+test('the first config into a dest that held plain files (an image default) is notified: the app may have read them', async () => {
+  const { stages, calls } = fakeStages();
+  const outcome = await createReloader(stages, undefined, { notify: true, destEmpty: false }).reload(snap('v: 1'));
+  assert.equal(outcome.result === 'success' && outcome.initial, false);
+  assert.deepEqual(calls, ['check', 'stage', 'validate', 'publish ..gen1', 'notify']);
+});
+
 test('the config already in dest at start is neither rewritten nor notified', async () => {
   const { stages, calls } = fakeStages();
-  const outcome = await createReloader(stages, snap('v: 1'), { notify: true }).reload(snap('v: 1'));
+  const outcome = await createReloader(stages, snap('v: 1'), { notify: true, destEmpty: false }).reload(snap('v: 1'));
   assert.equal(outcome.result, 'unchanged');
   assert.deepEqual(calls, []);
 });
@@ -56,7 +63,7 @@ for (const [name, overrides, result, kind, calls] of failures) {
   test(`${name}: result ${result}, kind ${kind}, and nothing after the failing stage`, async () => {
     const { stages, calls: seen } = fakeStages(overrides);
     const good: ConfigSnapshot = snap('v: 0');
-    const reloader = createReloader(stages, good, { notify: true });
+    const reloader = createReloader(stages, good, { notify: true, destEmpty: false });
     const outcome = await reloader.reload(snap('v: 1'));
     assert.equal(outcome.result, result);
     assert.equal('error' in outcome && outcome.error.kind, kind);

@@ -35,10 +35,12 @@ function asWatcherError(err: unknown, fallback: 'write_failed' | 'notify_failed'
 }
 
 /**
- * `published`: what dest held at start. The very first config written into an empty dest is not
- * notified: no app can have read a config that did not exist (see the docs on start-up order).
+ * `published`: the config dest held at start. `destEmpty`: dest held nothing visible at all. Only
+ * then is the first config not notified: no app can have read a config that did not exist (see the
+ * docs on start-up order). A plain file there (an image's default, a config from before the
+ * watcher) may have been read, so replacing it is a change the app must hear of.
  */
-export function createReloader(stages: ReloadStages, published: ConfigSnapshot | undefined, opts: { notify: boolean }): Reloader {
+export function createReloader(stages: ReloadStages, published: ConfigSnapshot | undefined, opts: { notify: boolean; destEmpty: boolean }): Reloader {
   let lastGood = published;
   return {
     lastGood: () => lastGood,
@@ -69,7 +71,7 @@ export function createReloader(stages: ReloadStages, published: ConfigSnapshot |
         await stages.discard(staged).catch(() => undefined);
         return { result: 'write_failed', diff, error: asWatcherError(err, 'write_failed') };
       }
-      const initial = lastGood === undefined;
+      const initial = lastGood === undefined && opts.destEmpty;
       lastGood = snapshot;
       if (initial || !opts.notify) return { result: 'success', diff, generation: staged.name, notified: [], initial, warnings };
       try {

@@ -7,7 +7,7 @@ import {
 import type { Registry } from 'prom-client';
 import type { Logger } from '@outrigger/telemetry';
 import { startAdminServer } from './admin-server.ts';
-import { discardGeneration, publishGeneration, readPublished, stageGeneration } from './atomic-dest.ts';
+import { discardGeneration, listVisibleNames, planTopNames, publishGeneration, readPublished, stageGeneration } from './atomic-dest.ts';
 import { loadSchemas } from './load-schemas.ts';
 import { createWatcherMetrics } from './metrics.ts';
 import { applyNotify } from './notify.ts';
@@ -58,11 +58,15 @@ async function prepare(spec: WatcherSpec, logger: Logger, notify: boolean) {
     logger.warn({ dest: spec.dest, err: err.message }, 'the destination holds an unreadable config; the next good one replaces it');
     return undefined;
   });
+  const visible = await listVisibleNames(spec.dest);
+  // The published files by path, then what else is there: files from before the watcher, or someone else's.
+  const linked = published ? planTopNames(published) : new Set<string>();
+  const inDest = [...(published?.files.keys() ?? []), ...visible.filter((n) => !linked.has(n))];
   const metrics = createWatcherMetrics();
   const source = spec.source.kind === 'dir' ? `dir:${spec.source.path}` : `url:${spec.source.url.protocol}//${spec.source.url.host}${spec.source.url.pathname}`;
   const observer = createObserver(logger, metrics, source);
-  const reloader = createReloader(wireStages(spec, schemas), published, { notify });
-  return { metrics, observer, reloader, source, published };
+  const reloader = createReloader(wireStages(spec, schemas), published, { notify, destEmpty: published === undefined && visible.length === 0 });
+  return { metrics, observer, reloader, source, inDest };
 }
 
 function watchSource(spec: WatcherSpec, onChange: (s: ConfigSnapshot) => Promise<void>, observer: Observer): ConfigWatch {
@@ -78,7 +82,7 @@ function watchSource(spec: WatcherSpec, onChange: (s: ConfigSnapshot) => Promise
 }
 
 export async function startConfigWatcher(spec: WatcherSpec, logger: Logger, processRegistry?: Registry): Promise<RunningWatcher> {
-  const { metrics, observer, reloader, source, published } = await prepare(spec, logger, true);
+  const { metrics, observer, reloader, source, inDest } = await prepare(spec, logger, true);
   const admin = await startAdminServer({
     address: spec.admin.address,
     port: spec.admin.port,
@@ -94,7 +98,7 @@ export async function startConfigWatcher(spec: WatcherSpec, logger: Logger, proc
   };
   const watch = watchSource(spec, onChange, observer);
   logger.info(
-    { source, dest: spec.dest, admin_port: admin.port, notify: spec.notify.map((n) => n.kind), in_dest: published ? [...published.files.keys()] : [] },
+    { source, dest: spec.dest, admin_port: admin.port, notify: spec.notify.map((n) => n.kind), in_dest: inDest },
     'watching',
   );
   return {
