@@ -79,7 +79,8 @@ export async function startCaSigner(cmd: string, opts: CaSignerOptions, logger: 
     address: signer.address,
     port: signer.port,
     trust_domain: trustDomain,
-    serving_identity: formatSpiffeId(self),
+    // With --tls-cert the certificate served is the operator's: name its file, not our own identity.
+    ...(opts.tlsFiles === undefined ? { serving_identity: formatSpiffeId(self) } : { serving_cert: opts.tlsFiles.cert }),
     kube_api: opts.kubeApi,
     audience: opts.audience,
     validity_seconds: opts.validitySeconds,

@@ -59,8 +59,7 @@ export async function runManifests(argv: string[], io: CliIo): Promise<number> {
     // loadMeshConfig refuses a config the proxy would refuse.
     meshConfigYaml = stringify(await loadMeshConfig(CMD, settings.meshConfigFile));
   } else {
-    const mesh = defaultMeshConfig();
-    mesh.identity = { source: 'ca', caAddress: `https://outrigger-ca.${namespace}.svc:15012` };
+    const mesh = defaultMeshConfig({ namespace, trustDomain });
     mesh.mesh = { trustDomain, networks: flags['mesh-network'] ?? [] };
     const problems = checkRendered(mesh);
     if (problems.length > 0) invalid(`the mesh config would be refused by the proxy: ${problems.join('; ')}`);

@@ -3,7 +3,7 @@
 // certificate is also the webhook's caBundle and every pod's outrigger.io/ca-bundle. The mesh
 // config file is polled, so an edited ConfigMap applies to the next pod without a restart.
 import { readFile } from 'node:fs/promises';
-import type { InjectConfig } from '@outrigger/inject';
+import { defaultMeshConfig, type InjectConfig } from '@outrigger/inject';
 import { createLogger } from '@outrigger/telemetry';
 import pino from 'pino';
 import { startCaSigner, waitForSignal } from './ca-signer-command.ts';
@@ -31,7 +31,9 @@ export async function runWebhook(argv: string[], io: CliIo): Promise<number> {
   const stderr = pino.destination({ fd: 2, sync: false });
   const logger = createLogger({ name: 'webhook', destination: stderr });
   const signer = await startCaSigner(CMD, opts.signer, createLogger({ name: 'ca-signer', destination: stderr }));
-  let config: InjectConfig = toInjectConfig(opts.inject, mesh, signer.ca.certPem, opts.signer.namespace);
+  // Without --mesh-config, the built-in one `manifests` would install beside this webhook: the signer's namespace and trust domain.
+  const builtIn = defaultMeshConfig({ namespace: opts.signer.namespace, trustDomain: signer.trustDomain });
+  let config: InjectConfig = toInjectConfig(opts.inject, mesh ?? builtIn, signer.ca.certPem, opts.signer.namespace);
   const log = (record: WebhookRecord) => (record.status >= 500 || record.result === 'error' ? logger.error(record, 'request') : logger.info(record, 'request'));
   let webhook: RunningWebhook;
   try {

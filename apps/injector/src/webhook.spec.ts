@@ -117,3 +117,29 @@ test('a mesh config the proxy would refuse stops the webhook at start, naming th
     assert.match(bad.stderr, /^webhook: --sidecar must be native or legacy/);
   });
 });
+
+test('without --mesh-config, pods injected by a webhook in another namespace reach that namespace\'s CA signer', async () => {
+  await withTempDir(async (dir) => {
+    assert.equal((await run(process.execPath, [MAIN, 'ca', 'init', '--dir', join(dir, 'ca'), '--trust-domain', 'corp.example'])).code, 0);
+    const api = await startFakeTokenReview(dir);
+    const proc = start(process.execPath, [MAIN, 'webhook', '--ca-dir', join(dir, 'ca'), '--namespace', 'mesh-sys', '--listen', '127.0.0.1:0', '--signer-listen', '127.0.0.1:0',
+      '--kube-api', api.url, '--kube-token-file', api.tokenFile, '--kube-ca-file', api.caFile]);
+    try {
+      const { port } = JSON.parse(await proc.waitForLine(/"component":"webhook".*"msg":"listening"/, 15_000)) as { port: number };
+      const host = 'outrigger-injector.mesh-sys.svc';
+      const body = join(dir, 'review.json');
+      writeFileSync(body, JSON.stringify(review('uid-ns', pod)));
+      const r = await run('curl', ['-sS', '--cacert', join(dir, 'ca', 'ca.crt'), '--resolve', `${host}:${port}:127.0.0.1`, '-X', 'POST', '-H', 'content-type: application/json',
+        '--data-binary', `@${body}`, `https://${host}:${port}/inject`]);
+      assert.equal(r.code, 0, r.stderr);
+      const { response } = JSON.parse(r.stdout) as { response: { patch: string } };
+      const patched = JSON.stringify(applyPatch(pod, JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8')) as PatchOperation[]));
+      assert.match(patched, /caAddress: https:\/\/outrigger-ca\.mesh-sys\.svc:15012/);
+      assert.match(patched, /trustDomain: corp\.example/);
+      assert.doesNotMatch(patched, /outrigger-system/);
+    } finally {
+      await proc.stop();
+      await api.close();
+    }
+  });
+});

@@ -50,11 +50,11 @@ export function defaultInjectConfig(caBundlePem: string): InjectConfig {
   };
 }
 
-/** The mesh ConfigMap's proxy.yaml as `manifests` installs it. */
-export function defaultMeshConfig(): Record<string, unknown> {
+/** The mesh ConfigMap's proxy.yaml as `manifests` installs it into `namespace` for the CA of `trustDomain`. */
+export function defaultMeshConfig(install: { namespace?: string; trustDomain?: string } = {}): Record<string, unknown> {
   return {
-    identity: { source: 'ca', caAddress: 'https://outrigger-ca.outrigger-system.svc:15012' },
-    mesh: { trustDomain: 'cluster.local', networks: [] },
+    identity: { source: 'ca', caAddress: `https://outrigger-ca.${install.namespace ?? 'outrigger-system'}.svc:15012` },
+    mesh: { trustDomain: install.trustDomain ?? 'cluster.local', networks: [] },
     transparent: { inbound: { address: '0.0.0.0' }, outbound: { address: '127.0.0.1' } },
     accessLog: { stdout: true },
   };
