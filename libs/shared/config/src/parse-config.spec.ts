@@ -51,6 +51,9 @@ const rejected: Array<[string, string, RegExp]> = [
   ['a TLS group name with a colon', identity + listener() + 'tls: { groups: ["X25519:P-256"] }\n', /^tls\.groups\[0\]: a TLS group name/],
   ['no TLS group', identity + listener() + 'tls: { groups: [] }\n', /^tls\.groups: /],
   ['a TLS group list as one string', identity + listener() + 'tls: { groups: "X25519:P-256" }\n', /^tls\.groups: /],
+  ['a mesh network that is no address', identity + listener() + 'mesh: { networks: ["999.0.0.0/8"] }\n', /^mesh\.networks\[0\]: "999\.0\.0\.0\/8" is not an IPv4 or IPv6 CIDR block/],
+  ['a mesh network with host bits set', identity + listener() + 'mesh: { networks: ["10.0.0.0/8", "10.244.0.1/16"] }\n', /^mesh\.networks\[1\]: "10\.244\.0\.1\/16" has address bits set beyond its \/16 prefix/],
+  ['a mesh network prefix too long', identity + listener() + 'mesh: { networks: ["10.0.0.0/40"] }\n', /^mesh\.networks\[0\]: "10\.0\.0\.0\/40" needs a prefix length \/0 to \/32/],
   ['a port of the wrong type is wrong, not missing', identity + listener() + 'admin: { port: web }\n', /^admin\.port: Invalid input: expected number, received string$/],
 ];
 

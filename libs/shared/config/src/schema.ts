@@ -1,5 +1,6 @@
 // The proxy's configuration file: its schema and defaults (explicit-mode listeners, identity files,
 // admin server, access log, timeouts). Pure; docs/reference/config.md documents every key.
+import { parseCidr } from '@outrigger/netfilter';
 import { z } from 'zod';
 import { parseDuration } from './parse-duration.ts';
 
@@ -87,7 +88,12 @@ const transparent = z.strictObject({
   opaquePorts: z.array(port).default(DEFAULT_OPAQUE_PORTS),
 });
 
-const cidr = z.string().regex(/^([0-9.]+\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/, 'a CIDR such as 10.0.0.0/8 or fd00::/8');
+// The capture rules' own parser: a real address, a prefix the family allows, no host bits set
+// (10.0.0.1/8 is a typo iptables would silently mask; here it would be a network nobody meant).
+const cidr = z.string().superRefine((text, ctx) => {
+  const parsed = parseCidr(text);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `${parsed.problem}: a CIDR such as 10.0.0.0/8 or fd00::/8` });
+});
 const spiffeId = z.string().regex(/^spiffe:\/\/[a-z0-9._-]+\/ns\/[a-z0-9-]+\/sa\/[a-z0-9.-]+$/, 'a SPIFFE ID spiffe://<td>/ns/<ns>/sa/<sa>');
 
 const mesh = z.strictObject({
