@@ -45,6 +45,17 @@ describe('mesh mTLS between two pods', { skip: isRoot() ? false : 'needs root fo
     assert.equal((JSON.parse(outbound) as Record<string, unknown>).peer_identity, certs().b.id);
   });
 
+  test('a meshed client reaches a peer\'s admin port (a meshed Prometheus scraping it) in plaintext, as the peer serves it', async () => {
+    const r = await mesh.curlFromA(`http://${mesh.b.v4}:15020/ready`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'ready');
+    const metrics = await mesh.curlFromA(`http://${mesh.b.v4}:15020/metrics`);
+    assert.match(metrics.stdout, /^outrigger_build_info\{/m);
+    // Through sidecar A all the same: logged and counted there, without mTLS.
+    const line = await waitFor(() => mesh.proxies.a.stdout().split('\n').find((l) => l.includes('"path":"/ready"') && l.includes('"direction":"outbound"')), 'outbound line of the scrape');
+    assert.equal((JSON.parse(line) as Record<string, unknown>).tls, 'none');
+  });
+
   test('IPv6 is meshed the same way', async () => {
     const r = await mesh.curlFromA(`http://[${mesh.b.v6}]:8080/meshed-v6`, '-g');
     assert.equal(r.code, 0, r.stderr);

@@ -98,7 +98,10 @@ function planTransparent(config: ProxyConfig, live: () => ProxyConfig, deps: Pla
     upstreamFor(dst) {
       const host = dst?.address ?? '127.0.0.1';
       const port = dst?.port ?? 0;
-      return dialer?.isMeshed(host) ? { host, port, tls: () => dialer.tlsOptions(host, port) } : { host, port };
+      // A peer's admin port is plain HTTP reached past its sidecar (the capture rules RETURN it), so
+      // mTLS there could never be answered: a meshed Prometheus scrapes it in plaintext, as an
+      // unmeshed one does. The mesh's sidecars share this admin port, as the injector sets it.
+      return dialer && port !== config.admin.port && dialer.isMeshed(host) ? { host, port, tls: () => dialer.tlsOptions(host, port) } : { host, port };
     },
   };
   return [inbound, outbound];
