@@ -1,6 +1,7 @@
 // Flag parsing shared by the commands: node's strict parseArgs, with its errors rewritten to name
 // the command and the flag, and a suggestion for a typo.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { closest } from '@outrigger/inject';
 import { CliError } from './cli-error.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -33,27 +34,4 @@ export function positiveInteger(command: string, flag: string, value: string | u
     throw new CliError('invalid-flag', `${command}: --${flag} must be a whole number above 0 (got ${JSON.stringify(value)})`);
   }
   return Number(value);
-}
-
-/** The known flag nearest to a typo, if it is near enough to be what was meant. */
-export function closest(typo: string, known: string[]): string | undefined {
-  let best: { name: string; distance: number } | undefined;
-  for (const name of known) {
-    const distance = editDistance(typo, name);
-    if (distance <= Math.max(2, Math.floor(name.length / 4)) && (best === undefined || distance < best.distance)) best = { name, distance };
-  }
-  return best?.name;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

@@ -1,9 +1,9 @@
 // `init` arguments: the capture flags (read by @outrigger/netfilter's fromArgs, so the injector's
 // toArgs and this command always agree) plus init's own --dry-run, --cleanup and --backend.
 // Any mistake is a usage error (exit 2): an init container with bad args will never succeed.
+import { closest } from '@outrigger/inject';
 import { CAPTURE_FLAGS, fromArgs, type CaptureSpec } from '@outrigger/netfilter';
 import { CliError } from './cli-error.ts';
-import { closest } from './flags.ts';
 import type { BackendChoice } from './iptables-backend.ts';
 import { INIT_USAGE } from './usage.ts';
 

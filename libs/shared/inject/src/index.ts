@@ -12,3 +12,4 @@ export { TOKEN_AUDIENCE } from './render-proxy.ts';
 export { type AppProbe } from './rewrite-probes.ts';
 export { ANNOTATIONS, ANNOTATION_DOCS, CONTAINERS, ENV, INJECT_LABEL, PATHS, PROMETHEUS, VOLUMES, type AnnotationDoc } from './names.ts';
 export type { PodLike, Container, PodSpec, ObjectMeta } from './k8s.ts';
+export { closest } from './closest.ts';

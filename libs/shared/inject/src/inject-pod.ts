@@ -1,6 +1,7 @@
 // injectPod: a pod (or pod template) in, the pod with the Outrigger sidecar out, on a copy, plus
 // the decision. Idempotent: an injected pod carries outrigger.io/status and is returned unchanged.
 // The webhook's JSON Patch is the diff of the two; `inject` writes the result as YAML.
+import { closest } from './closest.ts';
 import type { InjectConfig, SidecarMode } from './inject-config.ts';
 import type { Container, PodLike, Volume } from './k8s.ts';
 import { ANNOTATIONS } from './names.ts';
@@ -54,7 +55,7 @@ export function injectPod<T extends PodLike>(pod: T, options: InjectOptions): { 
   const probes = rewriteProbes(spec.containers, captureSpec.adminPort);
   warnings.push(...probes.warnings);
   const metrics = planMetrics(annotations, captureSpec.adminPort);
-  warnings.push(...metrics.warnings);
+  warnings.push(...metrics.warnings, ...unknownAnnotations(annotations));
 
   const helpers: Container[] = [];
   const volumes: Volume[] = [...renderProxyVolumes(settings.logExport !== undefined)];
@@ -121,4 +122,17 @@ function legacyWarnings(restartPolicy: string | undefined, appInitCount: number)
     warnings.push("legacy sidecar: the pod's own init containers run before the proxy, so their outbound TCP connections fail (skip their ports with outrigger.io/skip-outbound-ports, or use a native sidecar)");
   }
   return warnings;
+}
+
+const PREFIX = 'outrigger.io/';
+const KNOWN_ANNOTATIONS = Object.values(ANNOTATIONS).map((name) => name.slice(PREFIX.length));
+
+/** outrigger.io/* annotations the injector does not know: a typo would otherwise be silently ignored. */
+function unknownAnnotations(annotations: Readonly<Record<string, string>>): string[] {
+  return Object.keys(annotations)
+    .filter((name) => name.startsWith(PREFIX) && !KNOWN_ANNOTATIONS.includes(name.slice(PREFIX.length)))
+    .map((name) => {
+      const near = closest(name.slice(PREFIX.length), KNOWN_ANNOTATIONS);
+      return `unknown annotation ${name} ignored${near === undefined ? '' : ` (did you mean ${PREFIX}${near}?)`}`;
+    });
 }

@@ -40,7 +40,7 @@ export const ANNOTATION_DOCS: readonly AnnotationDoc[] = [
   { name: ANNOTATIONS.skipInboundPorts, by: 'user', values: 'ports, comma-separated', meaning: 'inbound ports that reach the app without the proxy' },
   { name: ANNOTATIONS.skipOutboundPorts, by: 'user', values: 'ports, comma-separated', meaning: 'outbound ports that leave without the proxy' },
   { name: ANNOTATIONS.skipOutboundCidrs, by: 'user', values: 'CIDRs, comma-separated', meaning: 'destinations reached without the proxy' },
-  { name: ANNOTATIONS.opaquePorts, by: 'user', values: 'ports, comma-separated', meaning: 'ports never sniffed (server-first protocols); replaces the mesh default list' },
+  { name: ANNOTATIONS.opaquePorts, by: 'user', values: 'ports, comma-separated', meaning: 'ports never sniffed (server-first protocols); replaces the mesh default list; an empty value: no opaque port' },
   { name: ANNOTATIONS.inboundMode, by: 'user', values: '`permissive` \\| `strict`', meaning: 'what inbound ports accept: mesh mTLS or plaintext, or mesh mTLS only' },
   { name: ANNOTATIONS.upstream, by: 'user', values: '`localhost` \\| `pod-ip`', meaning: 'where the proxy forwards inbound connections' },
   { name: ANNOTATIONS.logLevel, by: 'user', values: '`trace` \\| `debug` \\| `info` \\| `warn` \\| `error` \\| `fatal` \\| `silent`', meaning: "level of the proxy's own log" },

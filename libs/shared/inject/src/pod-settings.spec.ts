@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultInjectConfig } from './inject-config.ts';
-import { ANNOTATION_DOCS, ANNOTATIONS as A } from './names.ts';
+import { injectPod } from './inject-pod.ts';
+import { ANNOTATION_DOCS, ANNOTATIONS as A, INJECT_LABEL } from './names.ts';
 import { planPodCapture } from './plan-pod-capture.ts';
 import { planResources } from './plan-resources.ts';
 import { parsePodSettings } from './pod-settings.ts';
@@ -32,6 +33,17 @@ test('valid values are read, lists forgiving spaces', () => {
   assert.deepEqual(sink('es+http://search.ops:9200'), { kind: 'elasticsearch', url: 'http://search.ops:9200' });
   assert.deepEqual(settings.configWatch, { source: { kind: 'url', url: 'https://cfg.example/app?x=1' }, path: '/etc/app', notify: 'http:POST:http://127.0.0.1:8080/reload?a=1,b=2', process: undefined });
   assert.equal(parsePodSettings({}).settings.opaquePorts, undefined, 'absent: the mesh default');
+  assert.deepEqual(parsePodSettings({ [A.opaquePorts]: '' }).settings.opaquePorts, [], 'empty: no opaque port, the default replaced');
+});
+
+test('an outrigger.io/* annotation the injector does not know is a warning, with the name it was near', () => {
+  const pod = { metadata: { annotations: { 'outrigger.io/skip-inbound-port': '22', 'outrigger.io/frobnicate': '1', 'example.com/other': 'x' } }, spec: { containers: [{ name: 'app', image: 'app:1' }] } };
+  const { decision } = injectPod(pod, { namespace: 'shop', namespaceLabels: { [INJECT_LABEL]: 'enabled' }, config: defaultInjectConfig('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n') });
+  assert.equal(decision.kind, 'injected');
+  assert.deepEqual(decision.warnings, [
+    'unknown annotation outrigger.io/skip-inbound-port ignored (did you mean outrigger.io/skip-inbound-ports?)',
+    'unknown annotation outrigger.io/frobnicate ignored',
+  ]);
 });
 
 const bad: Array<[Record<string, string>, RegExp]> = [

@@ -79,7 +79,8 @@ export function parsePodSettings(annotations: Readonly<Record<string, string>>):
     skipInboundPorts: ports(A.skipInboundPorts) ?? [],
     skipOutboundPorts: ports(A.skipOutboundPorts) ?? [],
     skipOutboundCidrs: get(A.skipOutboundCidrs)?.split(',').map((s) => s.trim()) ?? [],
-    opaquePorts: ports(A.opaquePorts),
+    // Present but empty is a list too: no port is opaque (the mesh default list is replaced, as documented).
+    opaquePorts: annotations[A.opaquePorts] === undefined ? undefined : (ports(A.opaquePorts) ?? []),
     inboundMode: oneOf(A.inboundMode, INBOUND_MODES),
     upstream: oneOf(A.upstream, UPSTREAMS),
     logLevel: oneOf(A.logLevel, LOG_LEVELS),
