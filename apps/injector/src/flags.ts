@@ -18,6 +18,15 @@ export function parseFlags<T extends Options>(command: string, argv: string[], o
       const hint = suggestion === undefined ? `see '${command} --help'` : `did you mean --${suggestion}?`;
       throw new CliError('invalid-flag', `${command}: unknown flag ${unknown} (${hint})`, { cause: err });
     }
+    const stray = /^Unexpected argument '([^']*)'/.exec(message)?.[1];
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && stray !== undefined) {
+      // Most often a value given to a switch (`--ipv6 false`): say so, since the switch itself was fine.
+      const before = argv[argv.indexOf(stray) - 1]?.replace(/^--/, '');
+      const why = before !== undefined && options[before]?.type === 'boolean'
+        ? `--${before} is a switch and takes no value: give --${before} to turn it on, leave it out for off`
+        : `${command} takes flags only (see '${command} --help')`;
+      throw new CliError('invalid-flag', `${command}: unexpected argument ${JSON.stringify(stray)}: ${why}`, { cause: err });
+    }
     // node's own messages already name the flag ("Option '--dir <value>' argument missing").
     throw new CliError('invalid-flag', `${command}: ${message.replace(/\s*\n\s*/g, ' ')}`, { cause: err });
   }
