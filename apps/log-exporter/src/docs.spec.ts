@@ -1,17 +1,23 @@
-// Keeps docs/reference/log-exporter.md true to the code: every key with its default, every sink
-// key, every metric and every failure reason the exporter can report.
+// Keeps docs/reference/log-exporter.md true to the code: every flag in --help, the example of a
+// refused config as the exporter prints it, every key with its default, every sink key, every
+// metric and every failure reason the exporter can report.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { FAILURE_REASONS, REJECT_REASONS, ShipStats } from '@outrigger/logship';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FAILURE_REASONS, LOSS_REASONS, REJECT_REASONS, ShipStats } from '@outrigger/logship';
+import { run, withTempDir } from '@outrigger/testing';
 import type { z } from 'zod';
 import { exporterConfigSchema, sinkSchema } from './config-schema.ts';
 import { createExporterMetrics } from './metrics.ts';
 import { parseExporterConfig } from './parse-config.ts';
 import { parseByteSize, parseDuration } from './parse-units.ts';
+import { MAIN } from './testdata/exporter-process.ts';
+import { OPTIONS } from './usage.ts';
 
 const doc = readFileSync(new URL('../../../docs/reference/log-exporter.md', import.meta.url), 'utf8');
 const rows = doc.split('\n').filter((l) => l.startsWith('|') && !/^\|[-| ]+\|$/.test(l)).map((l) => l.slice(1, -1).split('|').map((c) => c.trim()));
+const blocks = [...doc.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1], body: m[2] as string }));
 const shapeOf = (s: z.ZodType): Record<string, z.ZodType> => {
   let cur = s;
   for (;;) {
@@ -30,6 +36,28 @@ function docValue(cell: string): unknown {
     return parseDuration(text) ?? parseByteSize(text) ?? text;
   }
 }
+
+test('--help names every flag of the flags table, and the table every flag parsed', async () => {
+  const documented = rows.filter((r) => (r[0] ?? '').startsWith('`-')).flatMap((r) => [...(r[0] as string).matchAll(/`(--?[a-z]+)/g)].map((m) => m[1] as string));
+  const parsed = Object.entries(OPTIONS).flatMap(([name, o]) => [`--${name}`, ...('short' in o ? [`-${o.short}`] : [])]);
+  assert.deepEqual(documented.sort(), parsed.sort());
+  const help = await run(process.execPath, [MAIN, '--help']);
+  assert.equal(help.code, 0, help.stderr);
+  for (const flag of documented) assert.match(help.stdout, new RegExp(`(^|[\\s,])${flag}\\b`, 'm'), `${flag} in --help`);
+  assert.match(help.stdout, /OUTRIGGER_CONFIG/, 'the variable the doc says stands in for --config');
+});
+
+test('the refused config of the example prints exactly what the doc shows', async () => {
+  const at = blocks.findIndex((b) => b.body.startsWith('outrigger-log-exporter: invalid config '));
+  const config = blocks[at - 1];
+  assert.equal(config?.lang, 'yaml', 'the config is shown just before its output');
+  await withTempDir(async (dir) => {
+    writeFileSync(join(dir, 'exporter.yaml'), config.body);
+    const r = await run(process.execPath, [MAIN, '--config', 'exporter.yaml'], { cwd: dir });
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, blocks[at]?.body);
+  });
+});
 
 test('every top-level key is in the Keys table with the default the schema gives', () => {
   const parsed = parseExporterConfig('sink: { kind: stdout }\n');
@@ -62,7 +90,7 @@ test('every metric, and nothing else, is in the metrics table', async () => {
   assert.deepEqual(documented, names);
 });
 
-test('every failure and dead-letter reason is documented', () => {
-  for (const reason of FAILURE_REASONS) assert.ok(rows.some((r) => r[0] === `\`${reason}\``), reason);
+test('every failure, dead-letter and loss reason is documented', () => {
+  for (const reason of [...FAILURE_REASONS, ...LOSS_REASONS]) assert.ok(rows.some((r) => r[0] === `\`${reason}\``), reason);
   for (const reason of REJECT_REASONS) assert.match(doc, new RegExp(`\`${reason}\``), reason);
 });

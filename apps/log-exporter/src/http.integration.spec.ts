@@ -1,6 +1,7 @@
 // The real exporter and the HTTP NDJSON sink against a local aggregator: 503 + Retry-After then 200,
 // the proxy's own rolling writer, dead letters, SIGTERM then restart (no loss, no duplicate), the
-// admin port (promtool), a corrupt positions file, bad configs named by key.
+// admin port (promtool) and the build version, a corrupt positions file, a positions folder that
+// cannot be written, bad configs named by key.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -189,6 +190,8 @@ describe('log exporter -> HTTP NDJSON', () => {
       }
       assert.ok((await exporter.metric('outrigger_log_exporter_last_success_timestamp_seconds')) > Date.now() / 1000 - 60);
       assert.equal(await exporter.metric('outrigger_log_exporter_lag_bytes'), 0);
+      const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+      assert.match(body, new RegExp(`^outrigger_build_info\\{version="${version.replaceAll('.', '\\.')}",node_version="${process.version}"\\} 1$`, 'm'));
       if (existsSync('/usr/bin/promtool')) {
         // Our own metrics, as DESIGN section 5 asks (prom-client's nodejs_* gauges end in _total).
         const own = `${body.split('\n').filter((l) => /^(# (HELP|TYPE) )?outrigger_/.test(l) && !/^(# (HELP|TYPE) )?outrigger_(process|nodejs)_/.test(l)).join('\n')}\n`;
@@ -217,6 +220,19 @@ describe('log exporter -> HTTP NDJSON', () => {
       await exporter?.kill();
       await server.close();
     }
+  });
+
+  // sysfs refuses to create files even for root, whom a chmod would not stop.
+  test('a positions folder that cannot be written stops the start: exit 1, the key, path and error named', { skip: !existsSync('/sys/kernel') && 'no /sys' }, async () => {
+    const base = caseDir('positions-unwritable');
+    writeFileSync(join(base, 'exporter.yaml'), testConfig(base, '  kind: stdout').replace(`${base}/state/positions.json`, '/sys/kernel/positions.json'));
+    // Bounded: without the check it would run, failing every positions.interval.
+    const r = await run(process.execPath, [MAIN, '--config', join(base, 'exporter.yaml')], { timeoutMs: 10_000 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /"msg":"ready"/);
+    const last = JSON.parse(r.stderr.trim().split('\n').at(-1) ?? '{}') as { level: string; msg: string; err: string };
+    assert.deepEqual([last.level, last.msg], ['fatal', 'cannot start']);
+    assert.match(last.err, /^positions\.file \/sys\/kernel\/positions\.json: cannot create files in \/sys\/kernel: EACCES: /);
   });
 
   test('a bad config is refused with the key named, exit 1; --check accepts a good one', async () => {

@@ -11,17 +11,12 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '@outrigger/telemetry';
 import { ConfigError, loadExporterConfig } from './load-config.ts';
 import { startExporter } from './runtime.ts';
-
-const USAGE = `usage: outrigger-log-exporter --config FILE [--check]
-
-  --config FILE   the exporter config (YAML); see docs/reference/log-exporter.md
-  --check         validate the config, then exit
-`;
+import { OPTIONS, USAGE } from './usage.ts';
 
 async function main(argv: string[]): Promise<number> {
   let values: { config?: string; check?: boolean; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true }));
   } catch (err) {
     process.stderr.write(`outrigger-log-exporter: ${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -69,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
   const s = exporter.stats;
   logger.info({
     unacknowledged_batches: result.unacknowledgedBatches, positions_written: result.positionsWritten,
-    lines_read: s.linesRead, lines_shipped: s.linesShipped, lines_dead_lettered: s.totalDeadLettered, lines_lost: s.linesLost,
+    lines_read: s.linesRead, lines_shipped: s.linesShipped, lines_dead_lettered: s.totalDeadLettered, lines_lost: s.linesLost, lost_bytes: s.bytesLost,
   }, 'stopped');
   logger.flush();
   return 0;

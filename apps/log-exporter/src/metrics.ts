@@ -51,8 +51,8 @@ export function createExporterMetrics(source: MetricsSource, version = 'unknown'
     },
   });
   total('lines_truncated_total', 'Lines longer than files.maxLineBytes, shipped cut and marked.', () => stats.linesTruncated);
-  total('lines_lost_total', 'Lines of files deleted before they were read (counted only when unread bytes remained).', () => stats.linesLost);
-  total('lost_bytes_total', 'Unread bytes of files deleted before they were read, including files that vanished while the exporter was stopped.', () => stats.bytesLost);
+  total('lines_lost_total', 'Lines of deleted files given up at files.maxOpenFiles with unread bytes.', () => stats.linesLost);
+  total('lost_bytes_total', 'Unread bytes of files that went away before they were read: those given up, waiting files deleted before they were opened, files that vanished (or whose inode was reused) while the exporter was stopped.', () => stats.bytesLost);
   total('file_truncations_total', 'Followed files truncated in place (copytruncate) and read again from their start.', () => stats.fileTruncations);
   gauge('lag_bytes', 'Bytes in the followed files not yet acknowledged by the sink.', () => source.lagBytes());
   gauge('last_success_timestamp_seconds', 'When the sink last acknowledged a batch, in seconds since the Unix epoch; 0 = never.', () => stats.lastSuccessMs / 1000);

@@ -11,10 +11,10 @@ export {
 export { DEFAULT_RETRY_POLICY, parseRetryAfter, planRetryDelay, type RetryPolicy } from './plan-retry.ts';
 export { DEFAULT_BATCH_LIMITS, batchWaitLeft, isBatchFull, shouldSendBatch, type BatchFill, type BatchLimits } from './plan-batch.ts';
 export { fileKey, parsePositions, renderPositions, type FilePosition, type Positions, type PositionsParse } from './positions.ts';
-export { ensureParentDir, readPositionsFile, setAsideCorrupt, writePositionsFile, type PositionsRead } from './positions-file.ts';
+export { ensureWritableDir, readPositionsFile, setAsideCorrupt, writePositionsFile, type PositionsRead } from './positions-file.ts';
 export { CheckpointLedger, type BatchEnds } from './checkpoint-ledger.ts';
 export { planReadOrder, rotationNumber, isRotatedAway, type ReadCandidate } from './plan-read-order.ts';
-export { FINGERPRINT_BYTES, Tailer, type TailEvent, type TailRead, type TailerOptions, type TrackedView } from './tailer.ts';
+export { FINGERPRINT_BYTES, LOSS_REASONS, Tailer, type LossReason, type TailEvent, type TailRead, type TailerOptions, type TrackedView } from './tailer.ts';
 export { DeadLetterFile, renderDeadLetter, type DeadLetter, type DeadLetterSink } from './dead-letter.ts';
 export { ShipStats } from './ship-stats.ts';
 export { Shipper, type ShipEvent, type ShipperOptions, type StopResult } from './shipper.ts';

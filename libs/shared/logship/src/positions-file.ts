@@ -29,9 +29,12 @@ export async function setAsideCorrupt(path: string, nowMs: number): Promise<stri
   return aside;
 }
 
+/** Where a write of path starts: beside it, so that the rename is atomic. */
+const tmpPath = (path: string) => join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+
 export async function writePositionsFile(path: string, positions: Positions): Promise<void> {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}`);
+  const tmp = tmpPath(path);
   const fh = await open(tmp, 'w', 0o644);
   try {
     await fh.writeFile(renderPositions(positions), 'utf8');
@@ -51,6 +54,19 @@ export async function writePositionsFile(path: string, positions: Positions): Pr
   }
 }
 
-export async function ensureParentDir(path: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+/**
+ * Creates the folder of path and creates (then removes) the temporary file a write starts with.
+ * A folder that exists may still refuse new files (a read-only mount, sysfs, permissions); found
+ * only at the first checkpoint, the exporter would ship lines it can never checkpoint.
+ */
+export async function ensureWritableDir(path: string): Promise<void> {
+  const dir = dirname(path);
+  const probe = tmpPath(path);
+  try {
+    await mkdir(dir, { recursive: true });
+    await (await open(probe, 'w', 0o644)).close();
+    await rm(probe, { force: true });
+  } catch (err) {
+    throw new Error(`cannot create files in ${dir}: ${(err as Error).message}`, { cause: err });
+  }
 }

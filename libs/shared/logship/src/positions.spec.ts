@@ -1,11 +1,12 @@
-// The positions file: round trip, refusal of damaged content, and the atomic write on disk.
+// The positions file: round trip, refusal of damaged content, the atomic write on disk, and the
+// check at start that its folder can be written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withTempDir } from '@outrigger/testing';
 import { parsePositions, renderPositions, type Positions } from './positions.ts';
-import { readPositionsFile, setAsideCorrupt, writePositionsFile } from './positions-file.ts';
+import { ensureWritableDir, readPositionsFile, setAsideCorrupt, writePositionsFile } from './positions-file.ts';
 
 const sample: Positions = {
   version: 1,
@@ -61,4 +62,16 @@ test('a corrupt file is reported and can be set aside for a human', async () => 
     assert.equal(aside, `${path}.corrupt-1700000000000`);
     assert.deepEqual(readdirSync(dir), ['positions.json.corrupt-1700000000000']);
   });
+});
+
+test('ensureWritableDir creates the folder and leaves nothing in it', async () => {
+  await withTempDir(async (dir) => {
+    await ensureWritableDir(join(dir, 'state', 'positions.json'));
+    assert.deepEqual(readdirSync(join(dir, 'state')), []);
+  });
+});
+
+// sysfs refuses to create files even for root, whom a chmod would not stop.
+test('ensureWritableDir refuses a folder that exists but cannot be written, naming it and the error', { skip: !existsSync('/sys/kernel') && 'no /sys' }, async () => {
+  await assert.rejects(ensureWritableDir('/sys/kernel/positions.json'), /^Error: cannot create files in \/sys\/kernel: EACCES: permission denied/);
 });

@@ -11,9 +11,9 @@ export class ShipStats {
   readonly linesFailed = new Map<FailureReason, number>();
   /** Lines set aside in the dead-letter file, by reason. */
   readonly linesDeadLettered = new Map<RejectReason, number>();
-  /** Lines in files deleted (or rotated out of reach) before they were read; see bytesLost. */
+  /** Lines of deleted files given up at maxOpenFiles before they were read; see bytesLost. */
   linesLost = 0;
-  /** Unread bytes of such files; counts also files that vanished while the exporter was stopped. */
+  /** Unread bytes of such files, and of losses whose lines are unknown (never opened): see LossReason. */
   bytesLost = 0;
   /** Files truncated in place (copytruncate), read again from their start. */
   fileTruncations = 0;

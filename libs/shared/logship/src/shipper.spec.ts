@@ -1,5 +1,6 @@
 // The shipper with a scripted sink: positions move only after acknowledgement, retries and
-// Retry-After, dead letters, partial answers, the in-flight bound, and a bounded stop.
+// Retry-After, dead letters, partial answers, positions writes that fail, the in-flight bound, and
+// a bounded stop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -180,6 +181,29 @@ test('a dead-letter file that cannot be written holds the position until it can'
     assert.equal(s.stats.linesFailed.get('dead_letter_failed'), 2);
     assert.ok(s.events.some((e) => e.kind === 'dead_letter_failed'));
     assert.equal(lastOffset(s.saved), fileBytes(2));
+  });
+});
+
+test('a positions file that cannot be written is retried at each interval; the first write that works says so', async () => {
+  await withTempDir(async (dir) => {
+    writeFileSync(join(dir, 'access.log'), seqLines(0, 5));
+    let failures = 3;
+    const saved: Positions[] = [];
+    const s = setup(dir, new ScriptedSink(), {
+      savePositions: async (p) => {
+        if (failures-- > 0) throw Object.assign(new Error('EROFS: read-only file system'), { code: 'EROFS' });
+        saved.push(p);
+      },
+    });
+    s.shipper.start();
+    await waitFor(() => saved.length > 0, 'written once the folder is writable again');
+    await s.shipper.stop(1000);
+    assert.equal(s.stats.positionsWriteErrors, 3);
+    assert.deepEqual(s.events.filter((e) => e.kind.startsWith('positions_')).map((e) => e.kind), [
+      'positions_write_failed', 'positions_write_failed', 'positions_write_failed', 'positions_write_recovered',
+    ]);
+    assert.ok(s.events.some((e) => e.kind === 'positions_write_recovered' && e.failures === 3));
+    assert.equal(lastOffset(saved), fileBytes(5));
   });
 });
 

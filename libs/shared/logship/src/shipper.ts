@@ -38,7 +38,8 @@ export type ShipEvent =
   | { kind: 'send_recovered'; seq: number; attempts: number }
   | { kind: 'dead_lettered'; seq: number; lines: number; reason: RejectReason; detail: string }
   | { kind: 'dead_letter_failed'; seq: number; error: Error }
-  | { kind: 'positions_write_failed'; error: Error };
+  | { kind: 'positions_write_failed'; error: Error }
+  | { kind: 'positions_write_recovered'; failures: number };
 
 export interface StopResult {
   /** Batches still unacknowledged at the deadline: read again at the next start. */
@@ -67,6 +68,7 @@ export class Shipper {
   #running: Promise<void> | undefined;
   #checkpointing: Promise<void> | undefined;
   #lastWritten = '';
+  #positionsFailures = 0; // since the last write that succeeded
 
   constructor(opts: ShipperOptions) {
     this.#o = opts;
@@ -259,9 +261,12 @@ export class Shipper {
       await this.#o.savePositions(positions);
       this.#lastWritten = text;
       this.#o.stats.positionsWrites++;
+      if (this.#positionsFailures > 0) this.#o.onEvent?.({ kind: 'positions_write_recovered', failures: this.#positionsFailures });
+      this.#positionsFailures = 0;
       return true;
     } catch (err) {
       this.#o.stats.positionsWriteErrors++;
+      this.#positionsFailures++;
       this.#o.onEvent?.({ kind: 'positions_write_failed', error: err as Error });
       return false;
     }

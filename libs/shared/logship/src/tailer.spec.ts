@@ -1,6 +1,7 @@
 // The tailer on real files: the proxy's numbered rotation and logrotate's rename while reading,
 // finished files never read twice, deleted files read from the open descriptor, lost lines counted
-// only when bytes were unread, restarts from positions (fingerprint, vanished files), truncation.
+// only when bytes were unread (given up or waiting at maxOpenFiles), restarts from positions
+// (fingerprint, vanished files), truncation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
@@ -157,6 +158,30 @@ test('past maxOpenFiles a deleted file with unread bytes is given up: its lines 
   });
 });
 
+test('past maxOpenFiles a waiting file deleted before it was opened is counted lost; a deleted open file is read in full', async () => {
+  await withTempDir(async (dir) => {
+    const name = (n: number) => join(dir, `access.log.${n}`);
+    const { t, stats, events } = tailer(dir, { maxOpenFiles: 2 });
+    writeFileSync(name(1), seqLines(100, 100));
+    writeFileSync(name(2), seqLines(200, 100));
+    await t.scan();
+    writeFileSync(name(3), seqLines(300, 100));
+    writeFileSync(name(4), seqLines(400, 100));
+    await t.scan();
+    assert.deepEqual(t.files().map((f) => f.path).sort(), [name(1), name(2)]);
+    assert.ok(events.some((e) => e.kind === 'too_many_files'));
+    for (const n of [2, 3, 4]) rmSync(name(n));
+    const got = await drain(t);
+    assert.deepEqual(got.sort((a, b) => a - b), [...range(100, 200), ...range(200, 300)], '.2 is still open: read in full');
+    const size = (n: number) => Buffer.byteLength(seqLines(n * 100, 100));
+    const lost = events.flatMap((e) => (e.kind === 'lines_lost' ? [[e.path, e.lines, e.bytes, e.reason]] : [])).sort();
+    assert.deepEqual(lost, [[name(3), undefined, size(3), 'deleted_while_waiting'], [name(4), undefined, size(4), 'deleted_while_waiting']]);
+    assert.equal(stats.bytesLost, size(3) + size(4));
+    assert.equal(stats.linesLost, 0, 'never opened: lines unknown');
+    await t.close();
+  });
+});
+
 test('a deleted file that was read to its end is let go without counting anything lost', async () => {
   await withTempDir(async (dir) => {
     const log = new RollingFile(join(dir, 'access.log'), 1_000_000, 1);
@@ -202,9 +227,31 @@ test('restart: resumes at the saved offset; a reused inode (fingerprint differs)
     await again.t.scan();
     const got = await drain(again.t);
     assert.deepEqual(got.sort((a, b) => a - b), [6, 7, 8, 9, 100, 101, 102]);
-    assert.equal(again.stats.bytesLost, 100);
+    assert.equal(again.stats.bytesLost, 100 + rotated.size, 'the vanished file, and the unread bytes of the file whose inode was reused');
     assert.ok(again.events.some((e) => e.kind === 'position_reset' && e.reason === 'fingerprint_mismatch'));
     assert.ok(again.events.some((e) => e.kind === 'lines_lost' && e.reason === 'vanished_while_stopped' && e.bytes === 100));
+    await again.t.close();
+  });
+});
+
+test('restart: a new file on the inode of a file left unread counts that file\'s unread bytes lost, and is read whole', async () => {
+  await withTempDir(async (dir) => {
+    writeFileSync(join(dir, 'access.log'), seqLines(0, 10));
+    const first = tailer(dir);
+    await first.t.scan();
+    const [file] = first.t.files();
+    await first.t.close();
+    assert.ok(file);
+    // What the positions file said of access.log.2x, deleted while we were stopped; its inode now holds access.log.
+    const old = join(dir, 'access.log.2x');
+    const saved: Positions = { version: 1, files: [{ ...file, path: old, offset: 11_740_000, size: 12_327_000, fingerprint: 'f'.repeat(64), fingerprintBytes: 5 }] };
+    const again = tailer(dir, {}, saved);
+    await again.t.scan();
+    assert.deepEqual(await drain(again.t), range(0, 10));
+    assert.ok(again.events.some((e) => e.kind === 'position_reset' && e.reason === 'fingerprint_mismatch'));
+    assert.deepEqual(again.events.filter((e) => e.kind === 'lines_lost'), [{ kind: 'lines_lost', path: old, lines: undefined, bytes: 587_000, reason: 'vanished_while_stopped' }]);
+    assert.equal(again.stats.bytesLost, 587_000);
+    assert.equal(again.stats.linesLost, 0, 'never opened: its lines cannot be counted');
     await again.t.close();
   });
 });

@@ -22,7 +22,11 @@ export interface TailerOptions {
   readonly rotateWaitMs: number;
   /** Where to start in files found at the very first start (no positions file yet). */
   readonly startAt: 'beginning' | 'end';
-  /** Files held open at once; past it, deleted files still unread are given up (and counted as lost). */
+  /**
+   * Files held open at once. Past it a new file waits, unopened, and a deleted file still unread is
+   * given up to make room for it. Counted as lost: the rest of a file given up, and a waiting file
+   * deleted before it could be opened.
+   */
   readonly maxOpenFiles: number;
   readonly clock: Clock;
   readonly stats: ShipStats;
@@ -36,8 +40,17 @@ export type TailEvent =
   | { kind: 'file_closed'; path: string }
   | { kind: 'file_truncated'; path: string }
   | { kind: 'position_reset'; path: string; reason: 'fingerprint_mismatch' | 'shorter_than_offset' }
-  | { kind: 'lines_lost'; path: string; lines: number | undefined; bytes: number; reason: 'deleted_unread' | 'vanished_while_stopped' }
+  | { kind: 'lines_lost'; path: string; lines: number | undefined; bytes: number; reason: LossReason }
   | { kind: 'too_many_files'; path: string; maxOpenFiles: number };
+
+/**
+ * Why bytes were never read: a deleted file given up at maxOpenFiles, a file waiting for a free
+ * slot that was deleted before it was opened, or one that vanished (or whose inode a new file
+ * reuses) while the exporter was stopped. Lines are known only for the first: the others were
+ * never open to count them.
+ */
+export const LOSS_REASONS = ['deleted_unread', 'deleted_while_waiting', 'vanished_while_stopped'] as const;
+export type LossReason = (typeof LOSS_REASONS)[number];
 
 /** What the shipper needs to know of a tracked file: to build the positions file and the lag. */
 export interface TrackedView {
@@ -89,6 +102,8 @@ export class Tailer {
   readonly #buf: Buffer;
   /** Saved positions not matched to a file yet. */
   readonly #saved: Map<string, FilePosition>;
+  /** Files listed but not opened (maxOpenFiles), by dev:ino, with what the last listing said. */
+  readonly #waiting = new Map<string, { path: string; size: number }>();
   readonly #hadPositions: boolean;
   #firstScan = true;
   #opened = 0;
@@ -118,10 +133,14 @@ export class Tailer {
         this.#emit({ kind: 'file_gone', path: f.path, unreadBytes: f.size - f.readOffset });
       }
     }
+    for (const [key, w] of this.#waiting) if (!present.has(key)) this.#loseWaiting(key, w);
     for (const m of matches) {
-      const f = this.#files.get(fileKey(m.dev, m.ino));
+      const key = fileKey(m.dev, m.ino);
+      const f = this.#files.get(key);
       if (!f) {
-        await this.#track(m.path, m.size, now);
+        // Not opened (the limit, or a rename between listing and open): it waits for the next scan.
+        if ((await this.#track(m.path, m.size, now)) === key) this.#waiting.delete(key);
+        else this.#waiting.set(key, { path: m.path, size: m.size });
       } else if (f.path !== m.path || f.gone) {
         this.#emit({ kind: 'file_renamed', from: f.path, to: m.path });
         f.path = m.path;
@@ -228,24 +247,25 @@ export class Tailer {
     }
   }
 
-  async #track(path: string, size: number, now: number, forcedOffset?: number): Promise<void> {
+  /** Opens and follows the file; its dev:ino, or undefined when it could not be opened now. */
+  async #track(path: string, size: number, now: number, forcedOffset?: number): Promise<string | undefined> {
     if (this.#files.size >= this.#opts.maxOpenFiles) await this.#abandonGone();
     if (this.#files.size >= this.#opts.maxOpenFiles) {
       if (!this.#warnedFull) this.#emit({ kind: 'too_many_files', path, maxOpenFiles: this.#opts.maxOpenFiles });
       this.#warnedFull = true;
-      return; // tried again at the next scan
+      return undefined;
     }
     let fh: FileHandle;
     try {
       fh = await open(path, 'r');
     } catch {
-      return; // rotated away between the listing and the open: the next scan finds it by its new name
+      return undefined; // rotated away between the listing and the open: the next scan finds it by its new name
     }
     const st = await fh.stat({ bigint: true });
     const key = fileKey(st.dev, st.ino);
     if (this.#files.has(key)) {
       await fh.close(); // renamed onto a name we had not seen yet: the same file, already tracked
-      return;
+      return key;
     }
     const f: Tracked = {
       id: `${key}#${++this.#opened}`, dev: String(st.dev), ino: String(st.ino), path, fh,
@@ -260,6 +280,7 @@ export class Tailer {
     f.splitter.reset(offset);
     this.#files.set(key, f);
     this.#emit({ kind: 'file_opened', path, offset, resumed: offset > 0 });
+    return key;
   }
 
   async #startOffset(f: Tracked, key: string, sizeAtListing: number): Promise<number> {
@@ -267,8 +288,10 @@ export class Tailer {
     if (saved) {
       this.#saved.delete(key);
       if (saved.fingerprintBytes > f.size || (await hashHead(f.fh, saved.fingerprintBytes)) !== saved.fingerprint) {
+        // A new file that reuses the inode number of one we knew: that one vanished while we were stopped.
         this.#emit({ kind: 'position_reset', path: f.path, reason: 'fingerprint_mismatch' });
-        return 0; // a new file that reuses the inode number of one we knew
+        this.#loseSaved(saved);
+        return 0;
       }
       if (saved.offset > f.size) {
         this.#emit({ kind: 'position_reset', path: f.path, reason: 'shorter_than_offset' });
@@ -285,11 +308,28 @@ export class Tailer {
     for (const [key, saved] of this.#saved) {
       if (present.has(key)) continue; // listed but not opened (maxOpenFiles): resumed when it is
       this.#saved.delete(key);
-      if (saved.size <= saved.offset) continue;
-      const bytes = saved.size - saved.offset;
-      this.#opts.stats.bytesLost += bytes;
-      this.#emit({ kind: 'lines_lost', path: saved.path, lines: undefined, bytes, reason: 'vanished_while_stopped' });
+      this.#loseSaved(saved);
     }
+  }
+
+  /** A file known only from the positions file is gone: what it held past the saved offset is lost. */
+  #loseSaved(saved: FilePosition): void {
+    this.#lose(saved.path, undefined, saved.size - saved.offset, 'vanished_while_stopped');
+  }
+
+  /** A waiting file vanished before a slot freed up: lost from its saved offset, if any, to its size when last listed. */
+  #loseWaiting(key: string, w: { path: string; size: number }): void {
+    this.#waiting.delete(key);
+    const from = this.#saved.get(key)?.offset ?? 0;
+    this.#saved.delete(key); // else a later file reusing the inode would count it again
+    this.#lose(w.path, undefined, w.size - from, 'deleted_while_waiting');
+  }
+
+  #lose(path: string, lines: number | undefined, bytes: number, reason: LossReason): void {
+    if (bytes <= 0) return;
+    if (lines !== undefined) this.#opts.stats.linesLost += lines;
+    this.#opts.stats.bytesLost += bytes;
+    this.#emit({ kind: 'lines_lost', path, lines, bytes, reason });
   }
 
   /** Gives up deleted files that still had unread bytes, oldest first, counting what is lost. */
@@ -301,11 +341,7 @@ export class Tailer {
       const lines = (await countLinesFrom(f.fh, f.readOffset, this.#buf)) + (f.splitter.pendingBytes > 0 ? 1 : 0);
       this.#files.delete(fileKey(f.dev, f.ino));
       await f.fh.close().catch(() => {});
-      if (bytes > 0) {
-        this.#opts.stats.linesLost += lines;
-        this.#opts.stats.bytesLost += bytes;
-        this.#emit({ kind: 'lines_lost', path: f.path, lines, bytes, reason: 'deleted_unread' });
-      }
+      this.#lose(f.path, lines, bytes, 'deleted_unread');
       this.#emit({ kind: 'file_closed', path: f.path });
     }
   }
