@@ -13,7 +13,11 @@ const edgePort = Number(process.env.OUTRIGGER_DEMO_EDGE_PORT ?? 8444);
 const adminPort = Number(process.env.OUTRIGGER_DEMO_ADMIN_PORT ?? 15020);
 const injector = join(root, 'apps', 'injector', 'src', 'main.ts');
 const children: ChildProcess[] = [];
-const rel = (p: string) => relative(process.cwd(), p) || '.';
+// Paths as the user can type them from here: relative below the current folder, else absolute.
+const rel = (p: string) => {
+  const r = relative(process.cwd(), p) || '.';
+  return r.startsWith('..') ? p : r;
+};
 
 function cli(args: string[]): void {
   const r = spawnSync(process.execPath, [injector, ...args], { encoding: 'utf8' });
@@ -124,7 +128,7 @@ outrigger-proxy serves it over TLS.
     curl --cacert ${d}/client/ca.crt --cert ${d}/client/tls.crt --key ${d}/client/tls.key https://localhost:${mtlsPort}/
   without a client certificate (refused in the TLS handshake):
     curl --cacert ${d}/client/ca.crt https://localhost:${mtlsPort}/
-  with a certificate from another CA (refused in the TLS handshake):
+  with a certificate from another CA (closed right after the TLS handshake: "Empty reply from server"):
     curl --cacert ${d}/client/ca.crt --cert ${d}/other-client/tls.crt --key ${d}/other-client/tls.key https://localhost:${mtlsPort}/
   server TLS only (HTTPS for any client, as an nginx sidecar would serve):
     curl --cacert ${d}/client/ca.crt https://localhost:${edgePort}/

@@ -43,6 +43,8 @@ test('deploy/Dockerfile: multi-stage on Node 24 slim, non-root, with iptables an
   const build = stages[0]?.steps ?? [];
   assert.ok(build.some((s) => s.op === 'RUN' && /npm ci\b.*&& npm run build\b/.test(s.args)), 'dependencies from the lockfile, then the bundles');
   assert.ok(build.some((s) => s.op === 'COPY' && s.args.includes('package-lock.json')));
+  // Every package's tsconfig extends the base one; without it esbuild warns for each and ignores their settings.
+  assert.ok(build.some((s) => s.op === 'COPY' && s.args.split(/\s+/).includes('tsconfig.base.json')), 'tsconfig.base.json for the bundler');
   assert.ok(build.some((s) => s.op === 'COPY' && s.args === 'tools/ tools/'), 'the build script');
 
   // Every command the injector puts in a pod is a bin of an app package; tools/build.ts bundles

@@ -47,8 +47,9 @@ test('/config shows the effective config with defaults', async () => {
 });
 
 test('/certs names the identity, serial and validity', async () => {
-  const certs = (await (await fetch(`${admin}/certs`)).json()) as { identity: string; certificate: { serialNumber: string }; trustBundle: unknown[] };
+  const certs = (await (await fetch(`${admin}/certs`)).json()) as { identity: string; certificate: { serialNumber: string; dnsNames: string[]; ipAddresses: string[] }; trustBundle: unknown[] };
   assert.equal(certs.identity, 'spiffe://cluster.local/ns/demo/sa/legacy-app');
+  assert.deepEqual([certs.certificate.dnsNames, certs.certificate.ipAddresses], [['localhost'], ['127.0.0.1']], 'every SAN, the IP addresses too');
   assert.match(certs.certificate.serialNumber, /^[0-9A-F]+$/i);
   assert.equal(certs.trustBundle.length, 1);
 });

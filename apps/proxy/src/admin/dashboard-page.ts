@@ -18,14 +18,15 @@ export const DASHBOARD_HTML = `<!doctype html>
 <div class="cards">
  <div class="card"><b id="requests">–</b><span>requests in total</span></div>
  <div class="card"><b id="rps">–</b><span>requests / s</span></div>
- <div class="card"><b id="errors">–</b><span>failed requests (5xx, proxy errors)</span></div>
+ <div class="card"><b id="errors">–</b><span>failed requests (5xx, or refused by the proxy)</span></div>
  <div class="card"><b id="errrate">–</b><span>error rate</span></div>
  <div class="card"><b id="p50">–</b><span>p50 latency (ms)</span></div>
  <div class="card"><b id="p99">–</b><span>p99 latency (ms)</span></div>
  <div class="card"><b id="open">–</b><span>open connections</span></div>
- <div class="card"><b id="cert">–</b><span>certificate expires</span></div>
+ <div class="card"><b id="tlsfail">–</b><span>TLS handshakes failed (refused before any request)</span></div>
+ <div class="card"><b id="cert">–</b><span>certificate expires (UTC)</span></div>
 </div>
-<table><thead><tr><th>time</th><th>dir</th><th>method</th><th>path</th><th>status</th><th>ms</th><th>peer</th><th>error</th></tr></thead>
+<table><thead><tr><th>time (UTC)</th><th>dir</th><th>method</th><th>path</th><th>status</th><th>ms</th><th>peer</th><th>error</th></tr></thead>
 <tbody id="recent"></tbody></table>
 <script>
 let last = null;
@@ -51,6 +52,7 @@ async function tick() {
     $('p50').textContent = text(s.latencyMs.p50);
     $('p99').textContent = text(s.latencyMs.p99);
     $('open').textContent = s.openConnections;
+    $('tlsfail').textContent = s.tlsHandshakeFailures;
     $('cert').textContent = s.certExpiresAt ? s.certExpiresAt.replace('T', ' ').slice(0, 16) : '–';
     $('recent').replaceChildren(...s.recent.map(row));
     last = { requests: s.requests, at: now };

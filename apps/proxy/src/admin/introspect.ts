@@ -21,7 +21,7 @@ export function describeIdentity(identity: LoadedIdentity | null): unknown {
   const bundle = String(identity.contextOptions.ca ?? '').match(PEM_CERTIFICATE) ?? [];
   return {
     identity: c.spiffeId ?? null,
-    certificate: { subject: c.subject, issuer: c.issuer, serialNumber: c.serialNumber, notBefore: c.notBefore, notAfter: c.notAfter, dnsNames: c.dnsNames, uris: c.uris },
+    certificate: { subject: c.subject, issuer: c.issuer, serialNumber: c.serialNumber, notBefore: c.notBefore, notAfter: c.notAfter, dnsNames: c.dnsNames, ipAddresses: c.ipAddresses, uris: c.uris },
     trustBundle: bundle.map((pem) => {
       const ca = describeCertificate(pem);
       return { subject: ca.subject, serialNumber: ca.serialNumber, notAfter: ca.notAfter, uris: ca.uris };

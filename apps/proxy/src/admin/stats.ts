@@ -1,11 +1,14 @@
-// The dashboard's numbers, computed from Outrigger's own registry: request and error totals,
+// The dashboard's numbers, computed from Outrigger's own registry: request and error totals, failed TLS handshakes,
 // latency percentiles from the duration histogram, open connections, certificate expiry. Pure
 // over the metric values it is given.
 import type { MetricObject, MetricValue } from 'prom-client';
 
 export interface Stats {
   requests: number;
+  /** Requests classified failure: 5xx, and what the proxy refused or could not forward. */
   failures: number;
+  /** TLS handshakes that failed: clients refused before any request (no or a foreign certificate, not TLS). */
+  tlsHandshakeFailures: number;
   openConnections: number;
   latencyMs: { p50: number | null; p90: number | null; p99: number | null };
   certExpiresAt: string | null;
@@ -53,6 +56,7 @@ export function computeStats(metrics: Values[]): Stats {
   return {
     requests: sum(byName.get('outrigger_requests_total')),
     failures: sum(byName.get('outrigger_requests_total'), (l) => l.classification === 'failure'),
+    tlsHandshakeFailures: sum(byName.get('outrigger_tls_handshake_errors_total')),
     openConnections: sum(byName.get('outrigger_tcp_open_connections')),
     latencyMs: { p50: ms(0.5), p90: ms(0.9), p99: ms(0.99) },
     certExpiresAt: expiry > 0 ? new Date(expiry * 1000).toISOString() : null,
