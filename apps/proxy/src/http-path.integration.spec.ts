@@ -199,6 +199,21 @@ limits: { maxRequestHeaderBytes: 4096 }
     assert.match(metrics, /^outrigger_requests_total\{[^}]*status_code="400"[^}]*\} 1$/m);
   });
 
+  test('a client that connects and closes without a byte (a TCP health check) is closed at once, not at the idle timeout', async () => {
+    for (const port of [ports.app, ports['smtp-detect']]) {
+      const closed = await new Promise<boolean>((resolvePromise) => {
+        const socket = connect(port ?? 0, '127.0.0.1', () => socket.end());
+        socket.on('error', () => {});
+        socket.on('close', () => resolvePromise(true));
+        setTimeout(() => {
+          socket.destroy();
+          resolvePromise(false);
+        }, 3000).unref();
+      });
+      assert.ok(closed, `port ${String(port)}: the proxy kept its side open`);
+    }
+  });
+
   test('the process stayed up through all of it', async () => {
     assert.equal((await fetch(`http://127.0.0.1:${adminPort}/live`)).status, 200);
     assert.equal((await curl(url('/still-here'))).stdout, 'ok /still-here');

@@ -161,7 +161,9 @@ export async function startListener(plan: ListenerPlan, settings: () => Listener
         protocol === 'detect'
           ? await detectProtocol(secured.socket, record, live.detect)
           : { protocol: protocol === 'http' ? ('http1' as const) : ('opaque' as const), leftover: secured.leftover };
-      if (detection.protocol === 'closed') return;
+      // The client left before saying anything (a TCP health check): close our side too, or the
+      // socket (half-open: allowHalfOpen) would hold its slot of maxConnections until the idle timeout.
+      if (detection.protocol === 'closed') return void raw.destroy();
       const upstream = plan.upstreamFor(dst);
       if (upstream.tls) record.tls = 'mutual';
       if (detection.protocol === 'http1') {
