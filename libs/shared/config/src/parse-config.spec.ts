@@ -41,6 +41,8 @@ const rejected: Array<[string, string, RegExp]> = [
   ['upstream without port', identity + 'listeners:\n  - { name: web, port: 1, upstream: "127.0.0.1" }\n', /^listeners\[0\]\.upstream: "127\.0\.0\.1" is not host:port/],
   ['upstream port 0', identity + 'listeners:\n  - { name: web, port: 1, upstream: "127.0.0.1:0" }\n', /is not host:port/],
   ['bad duration', identity + listener() + 'timeouts: { detect: 3 seconds }\n', /^timeouts\.detect: "3 seconds" is not a duration/],
+  ['a zero duration', identity + listener() + 'timeouts: { upstreamResponse: 0 }\n', /^timeouts\.upstreamResponse: 0: a duration must be above 0$/],
+  ['a zero duration as text', identity + listener() + 'timeouts: { idle: 0s }\n', /^timeouts\.idle: "0s": a duration must be above 0$/],
   ['duplicate listener names', identity + 'listeners:\n  - { name: web, port: 1, upstream: "127.0.0.1:1" }\n  - { name: web, port: 2, upstream: "127.0.0.1:1" }\n', /^listeners\[1\]\.name: duplicate listener name "web"$/],
   ['TLS without an identity', listener(), /^listeners\[0\]\.tls: tls: mutual needs an identity/],
   ['mutual TLS without a trust bundle', 'identity: { certFile: a, keyFile: b }\n' + listener(), /^identity\.trustBundleFile: listener "web" uses tls: mutual/],

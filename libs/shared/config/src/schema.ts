@@ -17,6 +17,11 @@ const duration = (fallback: string) =>
         ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. 500ms, 3s, 1m, 2h)` });
         return z.NEVER;
       }
+      // 0 is no "off" switch here: a 0 s response timeout answered every request 504 at once.
+      if (ms === 0) {
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)}: a duration must be above 0` });
+        return z.NEVER;
+      }
       return ms;
     });
 

@@ -109,7 +109,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       registers,
     }),
     configReloads: counter('outrigger_config_reloads_total',
-      'Configuration reload attempts; result is success or failure.', ['component', 'result']),
+      'Configuration reload attempts; result is success, restart_required (applied in part: some changes need a restart) or invalid (refused).', ['component', 'result']),
     buildInfo: gauge('outrigger_build_info',
       'Always 1; the labels say which Outrigger and Node.js versions are running.', ['version', 'node_version']),
     appScrapeErrors: counter('outrigger_app_metrics_scrape_errors_total',
