@@ -9,7 +9,7 @@ export const DEFAULT_TLS_GROUPS = ['X25519', 'P-256'] as const;
 
 const duration = (fallback: string) =>
   z
-    .union([z.string(), z.number()])
+    .union([z.string(), z.number()], { error: 'a duration: text such as 500ms, 3s, 1m, 2h, or a number of milliseconds' })
     .default(fallback)
     .transform((value, ctx) => {
       const ms = parseDuration(value);
@@ -110,7 +110,7 @@ const mesh = z.strictObject({
 });
 
 const filesIdentity = z.strictObject({
-  source: z.literal('files').default('files'),
+  source: z.literal('files'),
   certFile: z.string().min(1),
   keyFile: z.string().min(1),
   trustBundleFile: z.string().min(1).optional(),
@@ -121,14 +121,19 @@ const k8sName = z.string().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, 'a Ku
 /** The CA signer of outrigger-injector: key in memory, CSR with the projected ServiceAccount token. */
 const caIdentity = z.strictObject({
   source: z.literal('ca'),
-  caAddress: z.url({ protocol: /^https$/ }).default('https://outrigger-ca.outrigger-system.svc:15012'),
+  caAddress: z.url({ protocol: /^https$/, error: 'an https:// URL of the CA signer' }).default('https://outrigger-ca.outrigger-system.svc:15012'),
   tokenFile: z.string().min(1).default('/var/run/secrets/outrigger/serviceaccount/token'),
   caBundleFile: z.string().min(1).default('/var/run/outrigger/ca/ca.crt'),
   namespace: k8sName.optional(),
   serviceAccount: k8sName.optional(),
 });
 
-const identity = z.union([caIdentity, filesIdentity]);
+// By `source` (files when absent), so a problem is reported against the one meant: "keyFile:
+// required key is missing", not the union's bare "Invalid input".
+const identity = z.preprocess(
+  (value) => (typeof value === 'object' && value !== null && !Array.isArray(value) && !('source' in value) ? { ...value, source: 'files' } : value),
+  z.discriminatedUnion('source', [caIdentity, filesIdentity]),
+);
 
 export const proxyConfigSchema = z
   .strictObject({
@@ -151,7 +156,7 @@ export const proxyConfigSchema = z
       .strictObject({
         idleSeriesExpiry: duration('10m'),
         /** The app's own metrics, served on the proxy's /metrics too (prometheus.io/* of the pod). */
-        app: z.strictObject({ url: z.url({ protocol: /^https?$/ }), timeout: duration('2s') }).optional(),
+        app: z.strictObject({ url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL of the app\'s metrics' }), timeout: duration('2s') }).optional(),
       })
       .default({ idleSeriesExpiry: 600_000 }),
     log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).default({ level: 'info' }),
