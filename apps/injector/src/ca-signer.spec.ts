@@ -173,7 +173,10 @@ test('--validity-seconds sets a short lifetime; --tls-cert and --tls-key serve t
     const issued = await run(process.execPath, [MAIN, 'ca', 'issue', '--ca-dir', join(dir, 'ca'), '--out', join(dir, 'tls'), '--namespace', 'outrigger-system',
       '--service-account', 'ca', '--ip', '127.0.0.1']);
     assert.equal(issued.code, 0, issued.stderr);
-    await withSigner(async ({ post, url, dir: signerDir }) => {
+    await withSigner(async ({ post, url, dir: signerDir, proc }) => {
+      // The listening line names the operator's certificate, not an identity of our own.
+      const listening = JSON.parse(await proc.waitForLine(/"msg":"listening"/)) as Record<string, unknown>;
+      assert.deepEqual([listening.serving_cert, listening.serving_identity], [join(dir, 'tls', 'tls.crt'), undefined]);
       writeFileSync(join(signerDir, 'ca', 'ca.crt'), readFileSync(join(dir, 'ca', 'ca.crt'))); // curl trusts the CA of the files
       const { json } = await post({ csr: csrFor(id('shop', 'web')) }, 'web-token');
       const lifetime = new X509Certificate(json.certificate ?? '').validToDate.getTime() - Date.now();

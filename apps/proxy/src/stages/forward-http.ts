@@ -97,12 +97,15 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
    * it (method, path and authority are not, until the headers are complete).
    */
   function refused(conn: ClientConnection, status: number, kind: ErrorKind): void {
-    const connection = conn.record;
-    connection.requests++;
-    const request = newRequest(connection, null, conn.http.requestBegunAt ?? connection.startedAt);
+    unserved(conn, null, conn.http.requestBegunAt ?? conn.record.startedAt, kind, status);
+  }
+
+  /** A request that never went upstream: counted on its connection and ended at once with its kind (and the status sent, if any). */
+  function unserved(conn: ClientConnection, req: Http1Request | null, startedAt: number, kind: ErrorKind, status = 0): void {
+    conn.record.requests++;
+    const request = newRequest(conn.record, req, startedAt);
     request.responseCode = status;
-    request.error = kind;
-    addFlag(request, ERROR_KINDS[kind].flag);
+    markError(request, kind);
     upstream.onRequestEnd(request);
   }
 
@@ -163,12 +166,7 @@ export function createHttpForwarder(upstream: HttpUpstream): HttpForwarder {
     abandoned(http, req) {
       // Pipelined behind a request in progress when the client closed: never sent upstream.
       const conn = connections.get(http);
-      if (!conn) return;
-      conn.record.requests++;
-      const request = newRequest(conn.record, req, upstream.now());
-      request.error = 'downstream_aborted';
-      addFlag(request, ERROR_KINDS.downstream_aborted.flag);
-      upstream.onRequestEnd(request);
+      if (conn) unserved(conn, req, upstream.now(), 'downstream_aborted');
     },
     headerTimeout(http) {
       const socket = http.socket;
@@ -323,8 +321,7 @@ function responseDropped(raw: readonly string[]): ReadonlySet<string> | null {
  * counted in the request's bytes_sent like any response body.
  */
 function localReply(res: Http1Response, request: RequestRecord, status: number, kind: ErrorKind, why: string): void {
-  request.error = kind;
-  addFlag(request, ERROR_KINDS[kind].flag);
+  markError(request, kind);
   const body = `outrigger: ${kind}: ${why}\n`;
   request.bytesSent += Buffer.byteLength(body);
   res.writeHead(status, undefined, ['content-type', 'text/plain; charset=utf-8', 'x-outrigger-error', kind]);
@@ -340,8 +337,7 @@ function answerError(res: Http1Response, request: RequestRecord, err: Error): vo
   const kind: ErrorKind = request.connection.error === 'downstream_aborted' ? 'downstream_aborted' : classifyError(err, 'upstream');
   const status = ERROR_KINDS[kind].httpStatus;
   if (res.headersSent || !status) {
-    request.error = kind;
-    addFlag(request, ERROR_KINDS[kind].flag);
+    markError(request, kind);
     res.destroy();
     return;
   }
@@ -442,6 +438,12 @@ function upgradeRequest(req: Http1Request, socket: Duplex): IncomingMessage {
     headers[name] = prior === undefined ? raw[i + 1]! : `${String(prior)}, ${raw[i + 1]!}`;
   }
   return { method: req.method, url: req.url, headers, rawHeaders: [...raw], httpVersion: req.httpVersion, httpVersionMajor: 1, httpVersionMinor: req.httpVersion === '1.0' ? 0 : 1, socket, connection: socket } as unknown as IncomingMessage;
+}
+
+/** The request failed with `kind`: its error and that kind's flag. */
+function markError(request: RequestRecord, kind: ErrorKind): void {
+  request.error = kind;
+  addFlag(request, ERROR_KINDS[kind].flag);
 }
 
 function addFlag(request: RequestRecord, flag: string): void {
